@@ -1,0 +1,3 @@
+from lmsbridge.cli import main
+
+main()
