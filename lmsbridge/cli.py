@@ -6,6 +6,8 @@ a flag on the command line wins.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from dotenv import load_dotenv
 
@@ -21,9 +23,74 @@ def cli() -> None:
 
 # --- build, validate (scorm/) ---
 
+@cli.command()
+@click.option("--scorm", "versions", multiple=True, type=click.Choice(["1.2", "2004"]),
+              help="SCORM version to build (repeatable; default: both).")
+@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Only this language (repeatable; default: all).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/packages"),
+              show_default=True, help="Folder for the zips.")
+@click.option("--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="LMSBRIDGE_SCHEMAS",
+              help="SCORM schema directory (layout of shared/scorm-schemas): its XSDs go into each package and "
+                   "the manifest references them. Without it the manifest has no xsi:schemaLocation.")
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), envvar="LMSBRIDGE_SOURCE",
+              help="The course sources [default: ./course_packages, else the project's own].")
+@click.option("--multilingual", is_flag=True, help="One package per module carrying all its languages.")
+@click.argument("modules", nargs=-1)
+def build(versions: tuple[str, ...], langs: tuple[str, ...], out: Path, schemas: Path | None, source: Path | None,
+          multilingual: bool, modules: tuple[str, ...]) -> None:
+    """Build the SCORM packages of the modules (all, or the MODULE ids given).
+
+    Example: lmsbridge build --scorm 1.2 --lang lt sc-intro
+    """
+    from scorm.build import BuildError, build_packages, default_source
+    from scorm.sources import SourceError
+
+    try:
+        packages = build_packages(source or default_source(), out, versions=versions or ("1.2", "2004"),
+                                  langs=list(langs) or None, modules=list(modules) or None, schemas=schemas,
+                                  multilingual=multilingual)
+    except (SourceError, BuildError) as e:
+        click.echo(f"lmsbridge build: {e}", err=True)
+        raise SystemExit(2) from None
+    for p in packages:
+        click.echo(f"{p.path}  {p.size} bytes  sha1 {p.sha1}")
+
+
 # --- sandbox (lmsbridge/sandbox/) ---
 
 # --- doctor (lmsbridge/moodle/) ---
+
+
+@cli.command()
+@click.option("--url", envvar="LMSBRIDGE_MOODLE_URL", metavar="URL", help="Moodle site root (env LMSBRIDGE_MOODLE_URL).")
+@click.option("--token", envvar="LMSBRIDGE_MOODLE_TOKEN", metavar="TOKEN",
+              help="Web-service token (env LMSBRIDGE_MOODLE_TOKEN; prefer the variable: flags show in `ps`).")
+@click.option("--timeout", envvar="LMSBRIDGE_TIMEOUT", type=float, help="Seconds per call (env LMSBRIDGE_TIMEOUT).")
+@click.option("--allow-http", envvar="LMSBRIDGE_ALLOW_HTTP", is_flag=True, default=None,
+              help="Allow plain http:// to a non-loopback host (env LMSBRIDGE_ALLOW_HTTP).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def doctor(url: str | None, token: str | None, timeout: float | None, allow_http: bool | None, as_json: bool) -> None:
+    """Check that Moodle is reachable and the token's service has what lmsbridge needs.
+
+    Exit 0 when ready, 4 when Moodle is unreachable or a required function is missing.
+
+    \b
+    Example:
+      LMSBRIDGE_MOODLE_TOKEN=... lmsbridge doctor --url https://moodle.example.org
+    """
+    from pydantic import ValidationError
+
+    from lmsbridge.config import MoodleSettings
+    from lmsbridge.doctor import format_report, run_doctor
+
+    try:
+        settings = MoodleSettings.from_env(url=url, token=token, timeout=timeout, allow_http=allow_http)
+    except ValidationError as exc:
+        raise click.UsageError("; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+                                         for e in exc.errors(include_input=False))) from None
+    report = run_doctor(settings)
+    click.echo(report.model_dump_json(indent=2) if as_json else format_report(report))
+    raise SystemExit(report.exit_code)
 
 # --- demo: the README's main command ---
 

@@ -1,0 +1,57 @@
+"""The one Moodle web-services client: the only place in lmsbridge that speaks HTTP to Moodle.
+
+    from lmsbridge.moodle import MoodleClient, MoodleError
+    with MoodleClient("https://moodle.example.org", token) as moodle:
+        info = moodle.get_site_info()
+        users = moodle.get_users_by_field("idnumber", ["emp-1", "emp-2"])
+        moodle.call("core_course_update_courses", {"courses": [{"id": 2, "fullname": "New"}]})
+
+Private modules by concern: ``_encoding`` (PHP bracket parameters), ``_transport`` (the HTTP seam),
+``_exceptions`` (the error tree), ``_decode`` (answers -> results or errors), ``_batching`` (max_input_vars),
+``_functions`` (read/write classification), ``_models`` (typed results), ``_api`` (typed calls per family).
+"""
+
+from ._batching import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_VARS, DEFAULT_VAR_FRACTION, split_batches
+from ._client import BatchResult, MoodleClient, warnings_of
+from ._encoding import encode_params
+from ._exceptions import (
+    AccessException,
+    AlreadyExists,
+    ConnectError,
+    InvalidParameter,
+    InvalidToken,
+    MoodleAPIError,
+    MoodleError,
+    NotFound,
+    NotJSON,
+    PermissionDenied,
+    ProtocolError,
+    RequestTimeout,
+    RequestTooLarge,
+    ServerError,
+    TransportError,
+    TruncatedResult,
+    UnexpectedStatus,
+    UnknownOutcome,
+    UploadError,
+    UploadFileRejected,
+    UploadTooLarge,
+    WebServicesDisabled,
+    XMLResponse,
+)
+from ._functions import CREATE_LIST_PARAM, READ_FUNCTIONS, is_read
+from ._models import *  # noqa: F403 - the typed results are part of the public face
+from ._models import MoodleWarning, SiteInfo, UploadResult
+from ._retry import RetryPolicy
+from ._transport import ConnectionLost, Request, RequestsTransport, Response, Transport
+
+__all__ = [
+    "MoodleClient", "BatchResult", "RetryPolicy", "warnings_of", "encode_params", "split_batches", "is_read",
+    "READ_FUNCTIONS", "CREATE_LIST_PARAM", "DEFAULT_MAX_INPUT_VARS", "DEFAULT_VAR_FRACTION",
+    "DEFAULT_MAX_BODY_BYTES", "Transport", "RequestsTransport", "Request", "Response",
+    "MoodleError", "TransportError", "ConnectError", "ConnectionLost", "RequestTimeout", "ServerError",
+    "UnknownOutcome", "ProtocolError", "WebServicesDisabled", "UnexpectedStatus", "XMLResponse", "NotJSON",
+    "MoodleAPIError", "InvalidToken", "AccessException", "InvalidParameter", "NotFound", "AlreadyExists",
+    "PermissionDenied", "UploadError", "UploadTooLarge", "UploadFileRejected", "RequestTooLarge",
+    "TruncatedResult", "MoodleWarning", "SiteInfo", "UploadResult",
+]

@@ -1,0 +1,63 @@
+"""What the client must know about individual web-service functions.
+
+Read/write decides what may be retried: a read can be repeated after any failure; a write only when it
+certainly did not reach Moodle. A function not listed here is treated as a write (the safe assumption).
+Note that some functions that look like reads write events or logs (mod_scorm_launch_sco,
+mod_scorm_view_scorm): they are writes here.
+"""
+
+from __future__ import annotations
+
+READ_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "core_webservice_get_site_info",
+        "core_course_get_categories",
+        "core_course_get_courses",
+        "core_course_get_courses_by_field",
+        "core_course_search_courses",
+        "core_course_get_contents",
+        "core_course_get_course_module",
+        "core_course_get_course_module_by_instance",
+        "core_user_get_users",
+        "core_user_get_users_by_field",
+        "core_enrol_get_enrolled_users",
+        "core_enrol_get_users_courses",
+        "core_enrol_get_course_enrolment_methods",
+        "core_cohort_get_cohorts",
+        "core_cohort_get_cohort_members",
+        "core_cohort_search_cohorts",
+        "core_group_get_course_groups",
+        "core_group_get_group_members",
+        "core_grades_get_gradeitems",
+        "core_grades_get_grade_tree",
+        "gradereport_user_get_grade_items",
+        "gradereport_user_get_grades_table",
+        "core_completion_get_activities_completion_status",
+        "core_completion_get_course_completion_status",
+        "mod_scorm_get_scorms_by_courses",
+        "mod_scorm_get_scorm_scoes",
+        "mod_scorm_get_scorm_sco_tracks",
+        "mod_scorm_get_scorm_attempt_count",
+        "mod_scorm_get_scorm_user_data",
+        "mod_scorm_get_scorm_access_information",
+        "core_files_get_files",
+        "core_competency_read_competency_framework",
+        "core_competency_list_competency_frameworks",
+        "core_competency_list_competencies",
+        "core_competency_list_course_competencies",
+    }
+)
+
+# Create functions answer with one record per item sent, in order. A shorter answer means items were lost
+# (PHP's max_input_vars cut the request on an item boundary: recording limits_max_input_vars_silent_truncation).
+CREATE_LIST_PARAM: dict[str, str] = {
+    "core_course_create_categories": "categories",
+    "core_course_create_courses": "courses",
+    "core_user_create_users": "users",
+    "core_cohort_create_cohorts": "cohorts",
+    "core_group_create_groups": "groups",
+}
+
+
+def is_read(function: str) -> bool:
+    return function in READ_FUNCTIONS

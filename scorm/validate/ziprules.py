@@ -1,0 +1,216 @@
+"""Zip safety, checked without extracting anything.
+
+Names are judged from the central directory; sizes are not taken on trust: every entry is read back through a
+bounded stream (decompressed bytes counted against a per-entry and a total budget), so a zip that lies in its
+headers is caught by what it actually holds. Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import stat
+import zipfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from scorm.validate.findings import Findings
+
+MANIFEST = "imsmanifest.xml"
+CHUNK = 64 * 1024
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+_AICC = (".crs", ".au", ".des", ".cst")
+
+
+class Limits(BaseModel):
+    """Ceilings for untrusted packages. Generous for real courses (video included), far below what a bomb needs."""
+
+    max_entries: int = 20_000
+    max_total_bytes: int = 4 * 1024**3         # unpacked size of the whole package
+    max_ratio: int = 100                       # uncompressed / compressed, per entry ...
+    ratio_floor: int = 1024**2                 # ... for entries above 1 MiB (small text compresses very well)
+    max_manifest_bytes: int = 16 * 1024**2
+
+
+@dataclass
+class ZipContents:
+    files: set[str] = field(default_factory=set)      # names of file entries that are safe to reference
+    clutter: set[str] = field(default_factory=set)    # __MACOSX/, .DS_Store, ...
+    manifest: bytes | None = None                     # imsmanifest.xml at the root, when present and readable
+
+
+def is_directory(info: zipfile.ZipInfo) -> bool:
+    return info.filename.endswith("/")
+
+
+def is_symlink(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _unsafe_name(name: str) -> tuple[str, str] | None:
+    """(code, message) when the name could place a file outside the package or is not portable."""
+    parts = re.split(r"[\\/]", name)
+    if ".." in parts:
+        return "ZIP002", f"entry {name!r} climbs out of the package with '..'"
+    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+        return "ZIP003", f"entry {name!r} is an absolute path"
+    if "\\" in name:
+        return "ZIP004", f"entry {name!r} uses backslashes as folder separators"
+    if not name or "\x00" in name:
+        return "ZIP003", f"entry name {name!r} is empty or contains a NUL byte"
+    return None
+
+
+def _is_clutter(name: str) -> bool:
+    parts = name.rstrip("/").split("/")
+    return parts[0] == "__MACOSX" or parts[-1].lower() in _JUNK_NAMES or parts[-1].startswith("._")
+
+
+def inspect_zip(path: Path, limits: Limits, findings: Findings) -> ZipContents | None:
+    """Checks the archive; returns what later checks need, or None when it is not a readable zip at all."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as e:
+        findings.add("ZIP001", f"{path.name} is not a readable zip archive ({e})")
+        return None
+    with zf:
+        return _inspect(zf, limits, findings)
+
+
+def _inspect(zf: zipfile.ZipFile, limits: Limits, findings: Findings) -> ZipContents:
+    infos = zf.infolist()
+    contents = ZipContents()
+    if len(infos) > limits.max_entries:
+        findings.add("ZIP008", f"{len(infos)} entries; the limit is {limits.max_entries}")
+
+    counts = Counter(i.filename for i in infos)
+    for name, n in sorted(counts.items()):
+        if n > 1:
+            findings.add("ZIP007", f"{n} entries are named {name!r}", file=name)
+    folded: dict[str, set[str]] = {}
+    for name in counts:
+        folded.setdefault(name.lower(), set()).add(name)
+    for names in folded.values():
+        if len(names) > 1:
+            findings.add("ZIP015", f"entries {', '.join(sorted(map(repr, names)))} differ only in letter case",
+                         file=sorted(names)[0])
+
+    claimed = sum(i.file_size for i in infos)
+    if claimed > limits.max_total_bytes:
+        findings.add("ZIP009", f"the entries claim {claimed:,} bytes unpacked; the limit is "
+                               f"{limits.max_total_bytes:,}")
+        return contents  # reading it back would only spend the budget on what is already refused
+
+    readable: list[zipfile.ZipInfo] = []
+    seen: set[str] = set()
+    for info in infos:
+        name = info.filename
+        bad = _unsafe_name(name)
+        if bad:
+            findings.add(bad[0], bad[1], file=name)
+            continue
+        if is_symlink(info):
+            findings.add("ZIP005", f"entry {name!r} is a symbolic link", file=name)
+            continue
+        if info.flag_bits & 0x1:
+            findings.add("ZIP006", f"entry {name!r} is encrypted", file=name)
+            continue
+        if _is_clutter(name):
+            contents.clutter.add(name)
+            continue
+        if is_directory(info) or name in seen:
+            continue
+        seen.add(name)
+        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            findings.add("ZIP010", f"entry {name!r} claims {info.file_size:,} bytes from {info.compress_size:,} "
+                                   f"compressed (ratio over {limits.max_ratio}:1)", file=name)
+            continue
+        readable.append(info)
+
+    if contents.clutter:
+        shown = sorted({c.split("/")[0] + "/" if c.startswith("__MACOSX") else c for c in contents.clutter})
+        findings.add("ZIP014", f"{len(contents.clutter)} clutter entries: {', '.join(shown[:5])}"
+                               f"{' ...' if len(shown) > 5 else ''}", file=shown[0])
+
+    budget = limits.max_total_bytes
+    for info in readable:
+        cap = max(limits.ratio_floor, limits.max_ratio * info.compress_size)
+        if info.filename == MANIFEST:
+            cap = min(cap, limits.max_manifest_bytes)
+        data, used, problem = _read_bounded(zf, info, min(cap, budget), keep=info.filename == MANIFEST)
+        budget -= used
+        if problem == "cap" and budget <= 0:
+            findings.add("ZIP009", f"the package unpacks to more than {limits.max_total_bytes:,} bytes "
+                                   f"(stopped reading at {info.filename!r})", file=info.filename)
+            break
+        if problem == "cap" and info.filename == MANIFEST and used >= limits.max_manifest_bytes:
+            findings.add("ZIP009", f"{MANIFEST} is larger than {limits.max_manifest_bytes:,} bytes",
+                         file=MANIFEST, hint="A manifest is a few kilobytes to a few megabytes; this one is not "
+                                             "a plausible manifest.")
+            continue
+        if problem == "cap":
+            findings.add("ZIP010", f"entry {info.filename!r} expands beyond {used:,} bytes from "
+                                   f"{info.compress_size:,} compressed (ratio over {limits.max_ratio}:1)",
+                         file=info.filename)
+            continue
+        if problem:
+            findings.add("ZIP011", f"entry {info.filename!r} cannot be read back: {problem}", file=info.filename)
+            continue
+        contents.files.add(info.filename)
+        if data is not None:
+            contents.manifest = data
+
+    _check_manifest_place(list(counts), findings)
+    return contents
+
+
+def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, *,
+                  keep: bool) -> tuple[bytes | None, int, str | None]:
+    """Streams one entry: (bytes if keep, bytes read, None | "cap" | what went wrong). Never reads past cap + 1."""
+    used = 0
+    chunks: list[bytes] = []
+    try:
+        with zf.open(info) as stream:
+            while True:
+                chunk = stream.read(min(CHUNK, cap + 1 - used))
+                if not chunk:
+                    break
+                used += len(chunk)
+                if used > cap:
+                    return None, used, "cap"
+                if keep:
+                    chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as e:
+        return None, used, str(e) or type(e).__name__
+    except NotImplementedError as e:
+        return None, used, f"{e} (compression method {info.compress_type})"
+    return (b"".join(chunks) if keep else None), used, None
+
+
+def _check_manifest_place(names: list[str], findings: Findings) -> None:
+    if MANIFEST in names:
+        return
+    root_other_case = [n for n in names if n.lower() == MANIFEST]
+    if root_other_case:
+        findings.add("ZIP012", f"the manifest is named {root_other_case[0]!r}; LMSs look for {MANIFEST!r} "
+                               "exactly", file=root_other_case[0],
+                     hint=f"Rename it to {MANIFEST} (lower case) and re-zip.")
+        return
+    nested = sorted((n for n in names if posixpath.basename(n).lower() == MANIFEST and not _is_clutter(n)),
+                    key=lambda n: (n.count("/"), n))
+    if nested:
+        folder = posixpath.dirname(nested[0])
+        findings.add("ZIP013", f"{MANIFEST} is in the folder {folder + '/'!r}, not at the root of the zip: "
+                               "zip the folder's contents, not the folder", file=nested[0])
+        return
+    if any(n.lower().endswith(_AICC) for n in names):
+        findings.add("ZIP012", "no imsmanifest.xml: this looks like an AICC package (.crs/.au/.des/.cst files), "
+                               "not SCORM", hint="Upload it as AICC (Moodle's SCORM activity accepts AICC "
+                                                 "separately), or get the SCORM export of the course.")
+        return
+    findings.add("ZIP012", f"no {MANIFEST} in the zip: this is not a SCORM package")

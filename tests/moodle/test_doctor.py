@@ -1,0 +1,99 @@
+"""`lmsbridge doctor` against loopback servers answering like Moodle (recorded site info, edited)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from moodle_loopback import TOKEN, LoopbackServer, Reply, free_port, load_recording
+
+from lmsbridge.cli import cli
+from lmsbridge.doctor import PLUGIN_FUNCTIONS, PLUGIN_MISSING, REQUIRED_FUNCTIONS
+
+
+def site_info(*, drop: tuple[str, ...] = (), add: tuple[str, ...] = (), **fields: object) -> dict:
+    info = dict(load_recording("site_info_ok")["response"]["body_json"])
+    names = [f["name"] for f in info["functions"] if f["name"] not in drop] + list(add)
+    info["functions"] = [{"name": n, "version": "2025041400"} for n in names]
+    info.update(fields)
+    return info
+
+
+def doctor(url: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["doctor", "--url", url, *args], env={"LMSBRIDGE_MOODLE_TOKEN": TOKEN})
+    assert TOKEN not in result.output
+    return result.exit_code, result.output
+
+
+def test_ready_site_reports_site_user_version_and_plugin_note(shared, server: LoopbackServer) -> None:
+    server.default = Reply.json(site_info())
+    code, out = doctor(server.url)
+    assert code == 0, out
+    assert "Moodle Lab (loopback)" in out and "wssync" in out and "5.0 (Build: 20250414)" in out
+    assert PLUGIN_MISSING in out and "Ready" in out
+
+
+def test_missing_required_functions_are_listed_with_the_fix(shared, server: LoopbackServer) -> None:
+    server.default = Reply.json(site_info(drop=("core_user_create_users", "mod_scorm_get_scorm_sco_tracks")))
+    code, out = doctor(server.url)
+    assert code == 4
+    assert "- core_user_create_users" in out and "- mod_scorm_get_scorm_sco_tracks" in out
+    assert "External services" in out and "Not ready" in out
+
+
+def test_plugin_installed_needs_uploads(shared, server: LoopbackServer) -> None:
+    server.default = Reply.json(site_info(add=PLUGIN_FUNCTIONS, uploadfiles=0))
+    code, out = doctor(server.url, "--json")
+    report = json.loads(out)
+    assert code == 4 and report["plugin_installed"] and report["missing_required"] == []
+    assert any("upload" in p for p in report["problems"])
+    server.default = Reply.json(site_info(add=PLUGIN_FUNCTIONS))
+    code, out = doctor(server.url, "--json")
+    assert code == 0 and json.loads(out)["notes"] == []
+
+
+def test_invalid_token_and_disabled_web_services(shared, server: LoopbackServer) -> None:
+    server.default = Reply.recorded(load_recording("error_invalid_token"))
+    code, out = doctor(server.url)
+    assert code == 4 and "Manage tokens" in out
+    server.default = Reply.recorded(load_recording("error_webservices_disabled"))
+    code, out = doctor(server.url)
+    assert code == 4 and "Enable web services" in out
+    server.default = Reply.recorded(load_recording("error_user_lacks_rest_use_capability"))
+    code, out = doctor(server.url)
+    assert code == 4 and "webservice/rest:use" in out
+
+
+def test_unreachable_moodle_exits_4() -> None:
+    code, out = doctor(f"http://127.0.0.1:{free_port()}", "--json")
+    report = json.loads(out)
+    assert code == 4 and report["reachable"] is False and "Connection refused" in report["problems"][0]
+
+
+def test_bad_settings_are_usage_errors() -> None:
+    result = CliRunner().invoke(cli, ["doctor", "--url", "http://moodle.example.org"],
+                                env={"LMSBRIDGE_MOODLE_TOKEN": TOKEN})
+    assert result.exit_code == 2 and "refusing plain http://" in result.output
+
+
+def test_required_list_has_no_duplicates_and_no_plugin_functions() -> None:
+    assert len(set(REQUIRED_FUNCTIONS)) == len(REQUIRED_FUNCTIONS)
+    assert not any(f.startswith("local_") for f in REQUIRED_FUNCTIONS)
+
+
+def test_doctor_against_the_sandbox() -> None:
+    """Once lmsbridge.sandbox.Sandbox exists: the doctor reads its site info like a real Moodle's."""
+    try:
+        from lmsbridge.sandbox import Sandbox
+    except ImportError:
+        pytest.skip("lmsbridge.sandbox.Sandbox is not available yet")
+    from lmsbridge.config import MoodleSettings
+    from lmsbridge.doctor import run_doctor
+
+    with Sandbox() as sandbox:
+        report = run_doctor(MoodleSettings(url=sandbox.url, token=sandbox.token))
+        assert report.reachable and report.site_name and report.release, report
+        assert report.ready == (not report.missing_required), report
+        code, out = doctor(sandbox.url, "--token", sandbox.token)
+        assert code == report.exit_code
