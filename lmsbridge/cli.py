@@ -56,6 +56,28 @@ def build(versions: tuple[str, ...], langs: tuple[str, ...], out: Path, schemas:
         click.echo(f"{p.path}  {p.size} bytes  sha1 {p.sha1}")
 
 
+@cli.command()
+@click.argument("packages", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              envvar="LMSBRIDGE_SCHEMAS",
+              help="SCORM schema directory (layout of shared/scorm-schemas; env LMSBRIDGE_SCHEMAS): also validate "
+                   "each manifest against the official XSDs, offline.")
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+def validate(packages: tuple[Path, ...], schemas: Path | None, as_json: bool) -> None:
+    """Validate SCORM packages, ours or bought in: zip safety, the manifest, the SCORM rules (and XSDs).
+
+    Prints one line per finding (severity, code, file:line, message) with what to do, and a verdict per
+    package. Exit 0 when no package has errors, 1 otherwise, 2 for usage errors.
+    Example: lmsbridge validate --schemas ../shared/scorm-schemas out/packages/*.zip
+    """
+    from scorm.validate import format_reports, reports_json, validate_package
+
+    reports = [validate_package(p, schemas=schemas) for p in packages]
+    click.echo(reports_json(reports) if as_json else format_reports(reports))
+    raise SystemExit(0 if all(r.ok for r in reports) else 1)
+
+
 # --- sandbox (lmsbridge/sandbox/) ---
 
 # --- doctor (lmsbridge/moodle/) ---
@@ -93,6 +115,20 @@ def doctor(url: str | None, token: str | None, timeout: float | None, allow_http
     raise SystemExit(report.exit_code)
 
 # --- demo: the README's main command ---
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for the packages and the run's files.")
+@click.option("--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="LMSBRIDGE_SCHEMAS",
+              help="SCORM schema directory: packages carry the XSDs and are validated against them.")
+def demo(out: Path, schemas: Path | None) -> None:
+    """Run the whole job on the embedded default: build and validate every package (no Moodle needed)."""
+    from lmsbridge.demo import build_and_validate
+
+    click.echo("Building and validating every module's SCORM packages …")
+    ok = build_and_validate(out / "packages", schemas=schemas, echo=click.echo)
+    raise SystemExit(0 if ok else 1)
 
 
 def main() -> None:

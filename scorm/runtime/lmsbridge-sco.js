@@ -718,17 +718,19 @@
     }
 
     // ----- leaving -----
+    /** Saves and finishes; true when the LMS has the data (a failed Terminate after a good commit is fine). */
     function finishSession() {
-      if (!connected || lms.finished) return;
+      if (!connected || lms.finished) return true;
       if (tracking && lms.open) writeProgress();
-      // Terminate commits by itself (both standards); the explicit commit first is for LMSs that do not.
-      if (lms.open) lms.commit();
-      lms.finish();
+      // Terminate commits by itself (both standards); the explicit commit first is for LMSs that do not, and
+      // for transports that cannot send a large final commit while the page goes away.
+      const committed = lms.open && lms.commit();
+      const finished = lms.finish();
+      return committed || finished;
     }
 
     function onFinish() {
-      finishSession();
-      say(strings.finished);
+      say(finishSession() ? strings.finished : strings.error);
       if (finishBtn) finishBtn.disabled = true;
     }
 

@@ -19,6 +19,9 @@ class Code(NamedTuple):
     hint: str
 
 
+# Rules that SCORM 2004 makes mandatory and SCORM 1.2 only recommends: errors in 2004, warnings in 1.2.
+LENIENT_IN_12 = frozenset({"VER002", "VER004", "VER005", "CAM020", "CAM021", "CAM022", "CAM024", "CAM025"})
+
 CODES: dict[str, Code] = {
     # --- the zip, read without extracting anything ---
     "ZIP001": Code("error", "not a readable zip archive",
@@ -38,11 +41,11 @@ CODES: dict[str, Code] = {
     "ZIP007": Code("error", "duplicate entry name",
                    "Two entries with one name: which one an LMS keeps is undefined. Re-zip from the folder."),
     "ZIP008": Code("error", "too many entries",
-                   "The package has more entries than the limit; remove unused files or raise the limit if this "
-                   "package is trusted."),
+                   "Remove unused files; packages with this many entries are refused as a safety measure "
+                   "(scorm.validate.Limits)."),
     "ZIP009": Code("error", "total uncompressed size over the limit",
-                   "The package unpacks to more than the limit (possible zip bomb); remove large unused files or "
-                   "raise the limit if the package is trusted."),
+                   "The package unpacks to more than the limit (possible zip bomb); remove large unused files. "
+                   "The limits are scorm.validate.Limits."),
     "ZIP010": Code("error", "compression ratio bomb",
                    "An entry expands far more than real content does (zip bomb). Do not upload this package."),
     "ZIP011": Code("error", "entry cannot be read back intact",
@@ -67,7 +70,8 @@ CODES: dict[str, Code] = {
                    "A manifest needs no DTD; the DOCTYPE was not loaded. Remove it."),
     "XML004": Code("error", "root element is not an IMS content package <manifest>",
                    "The root must be <manifest> in the IMS CP namespace of SCORM 1.2 "
-                   "(http://www.imsproject.org/xsd/imscp_rootv1p1p2) or 2004 (http://www.imsglobal.org/xsd/imscp_v1p1)."),
+                   "(http://www.imsproject.org/xsd/imscp_rootv1p1p2) or 2004 "
+                   "(http://www.imsglobal.org/xsd/imscp_v1p1)."),
     # --- SCORM version ---
     "VER001": Code("error", "SCORM version cannot be determined",
                    "Declare the version: <metadata><schema>ADL SCORM</schema><schemaversion>1.2 | "
@@ -105,7 +109,8 @@ CODES: dict[str, Code] = {
     "CAM010": Code("error", "SCO resource without href",
                    "A SCO must say which file to launch: add href=\"...\" to the resource."),
     "CAM011": Code("error", "scormtype missing",
-                   "Add adlcp:scormtype=\"sco|asset\" (SCORM 1.2) or adlcp:scormType=\"sco|asset\" (2004) to the resource."),
+                   "Add adlcp:scormtype=\"sco|asset\" (SCORM 1.2) or adlcp:scormType=\"sco|asset\" (2004) to the "
+                   "resource."),
     "CAM012": Code("error", "scormtype value not in the vocabulary",
                    "Use exactly 'sco' (it talks to the LMS) or 'asset' (it does not), lower case."),
     "CAM013": Code("error", "scormtype spelled for the other SCORM version or in the wrong namespace",

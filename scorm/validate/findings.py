@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, computed_field
 
-from scorm.validate.codes import CODES, Severity
+from scorm.validate.codes import CODES, LENIENT_IN_12, Severity
 
 
 class Finding(BaseModel):
@@ -50,11 +50,9 @@ class Findings(list[Finding]):
     """A list that fills message and hint from the catalogue, so every check reads as one line."""
 
     def add(self, code: str, message: str, *, file: str | None = None, line: int | None = None,
-            hint: str | None = None, severity: Severity | None = None) -> None:
+            hint: str | None = None, scorm12: bool = False) -> None:
+        """scorm12: the package is SCORM 1.2, where the rules in LENIENT_IN_12 are warnings, not errors."""
         entry = CODES[code]
-        self.append(Finding(code=code, severity=severity or entry.severity, file=file, line=line,
-                            message=message, hint=hint or entry.hint))
-
-    def add_lenient(self, code: str, message: str, *, lenient: bool, **kw: object) -> None:
-        """A rule that SCORM 2004 makes mandatory but SCORM 1.2 only recommends: error there, warning here."""
-        self.add(code, message, severity="warning" if lenient else None, **kw)  # type: ignore[arg-type]
+        severity: Severity = "warning" if scorm12 and code in LENIENT_IN_12 else entry.severity
+        self.append(Finding(code=code, severity=severity, file=file, line=line, message=message,
+                            hint=hint or entry.hint))

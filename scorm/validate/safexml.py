@@ -30,7 +30,9 @@ def parse_manifest(data: bytes, findings: Findings, *, file: str = "imsmanifest.
     """The manifest's root element, or None after recording why it cannot be used."""
     has_doctype = _mentions(data, _DOCTYPE)
     if has_doctype and _mentions(data, _ENTITY_DECL):
-        findings.add("XML002", "the manifest's DOCTYPE declares entities; refused without parsing them", file=file)
+        at = data.find(_ENTITY_DECL.encode())
+        findings.add("XML002", "the manifest's DOCTYPE declares entities; refused without parsing them", file=file,
+                     line=data[:at].count(b"\n") + 1 if at >= 0 else None)
         return None
     try:
         root = etree.fromstring(data, safe_parser())

@@ -54,20 +54,20 @@ def detect_version(root: etree._Element, findings: Findings, *, file: str = "ims
                                f"also declares {', '.join(sorted(other))} (SCORM "
                                f"{'2004' if by_namespace == '1.2' else '1.2'})", file=file, line=root.sourceline)
 
-    lenient = by_namespace == "1.2"
+    scorm12 = by_namespace == "1.2"
     metadata = root.find(f"{{{qname.namespace}}}metadata")
     schema = metadata.find(f"{{{qname.namespace}}}schema") if metadata is not None else None
     schemaversion = metadata.find(f"{{{qname.namespace}}}schemaversion") if metadata is not None else None
     if schema is None or (schema.text or "").strip() != "ADL SCORM":
         found = "missing" if schema is None else f"{(schema.text or '').strip()!r}"
-        findings.add_lenient("VER005", f"<schema> is {found}, not 'ADL SCORM'", lenient=lenient, file=file,
+        findings.add("VER005", f"<schema> is {found}, not 'ADL SCORM'", scorm12=scorm12, file=file,
                              line=(schema if schema is not None else metadata if metadata is not None else root
                                    ).sourceline)
 
     if schemaversion is None:
-        guess = "1.2" if lenient else "2004 4th"
-        findings.add_lenient("VER002", f"the manifest has no <metadata><schemaversion>; the namespaces say SCORM "
-                                       f"{by_namespace}, checked as {guess}", lenient=lenient, file=file,
+        guess = "1.2" if scorm12 else "2004 4th"
+        findings.add("VER002", f"the manifest has no <metadata><schemaversion>; the namespaces say SCORM "
+                                       f"{by_namespace}, checked as {guess}", scorm12=scorm12, file=file,
                              line=(metadata if metadata is not None else root).sourceline)
         return _detected(guess)
 
@@ -75,9 +75,9 @@ def detect_version(root: etree._Element, findings: Findings, *, file: str = "ims
     line = schemaversion.sourceline
     version = SCHEMAVERSIONS.get(text)
     if version is None:
-        guess = "1.2" if lenient else "2004 4th"
-        findings.add_lenient("VER004", f"<schemaversion>{text}</schemaversion> is not a SCORM {by_namespace} "
-                                       f"value; checked as {guess}", lenient=lenient, file=file, line=line)
+        guess = "1.2" if scorm12 else "2004 4th"
+        findings.add("VER004", f"<schemaversion>{text}</schemaversion> is not a SCORM {by_namespace} "
+                                       f"value; checked as {guess}", scorm12=scorm12, file=file, line=line)
         return _detected(guess)
     if family(version) != by_namespace:
         findings.add("VER003", f"<schemaversion> says {text!r} but the manifest's namespace is SCORM "

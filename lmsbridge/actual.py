@@ -1,0 +1,279 @@
+"""The actual state: what the live Moodle holds of the objects lmsbridge manages, read in few batched calls.
+
+Reads: all categories (1 call); courses per managed category (1 each) plus, for a course not found there, a
+look-up by idnumber and by shortname; users by idnumber in batches (and, for users that would be created, by
+username and e-mail, to find hand-made accounts that clash); cohorts by a search for the prefix and their
+members in batches; per course its enrolled users (all, and the active ones) and its groups; group members in
+batches. The fingerprint is a hash of all of it: `apply` compares it to see that the site has not drifted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pydantic import BaseModel
+
+from lmsbridge.moodle import MoodleClient, NotFound, is_read  # noqa: F401
+
+
+class Scope(BaseModel):
+    """What to read: the idnumbers the plan is about (stored in the plan so that `apply` reads the same)."""
+
+    prefix: str
+    categories: list[str] = []
+    courses: list[str] = []
+    course_shortnames: dict[str, str] = {}  # idnumber -> shortname (for clash look-ups)
+    users: list[str] = []  # user idnumbers: desired, plus those lmsbridge knows it manages
+    new_user_logins: dict[str, tuple[str, str]] = {}  # idnumber -> (username, email), for clash look-ups
+    cohorts: list[str] = []
+
+
+class ACategory(BaseModel):
+    id: int
+    idnumber: str
+    name: str
+    parent: int = 0
+    description: str = ""
+
+
+class ACourse(BaseModel):
+    id: int
+    idnumber: str
+    shortname: str
+    fullname: str
+    categoryid: int = 0
+    summary: str = ""
+    startdate: int = 0
+    enddate: int = 0
+    lang: str = ""
+
+
+class AUser(BaseModel):
+    id: int
+    idnumber: str = ""
+    username: str = ""
+    firstname: str = ""
+    lastname: str = ""
+    email: str = ""
+    auth: str = ""
+    suspended: bool = False
+    lang: str = ""
+    country: str = ""
+    institution: str = ""
+    department: str = ""
+
+
+class ACohort(BaseModel):
+    id: int
+    idnumber: str
+    name: str
+    description: str = ""
+    members: list[int] = []
+
+
+class AGroup(BaseModel):
+    id: int
+    courseid: int
+    idnumber: str
+    name: str
+    members: list[int] = []
+
+
+class AEnrolment(BaseModel):
+    roles: list[int] = []
+    active: bool = True
+
+
+class Clash(BaseModel):
+    """A desired object whose name or login is taken by something lmsbridge does not own."""
+
+    entity: str
+    key: str
+    field: str
+    value: str
+    other_id: int
+    other_idnumber: str = ""
+
+
+class ActualState(BaseModel):
+    prefix: str
+    categories: dict[str, ACategory] = {}  # by idnumber
+    courses: dict[str, ACourse] = {}  # by idnumber
+    users: dict[str, AUser] = {}  # by idnumber
+    cohorts: dict[str, ACohort] = {}  # by idnumber
+    groups: dict[str, AGroup] = {}  # "course idnumber/group idnumber"
+    enrolments: dict[str, dict[int, AEnrolment]] = {}  # course idnumber -> userid -> enrolment
+    enrolled_idnumbers: dict[int, str] = {}  # userid -> idnumber, for enrolled users not otherwise read
+    clashes: list[Clash] = []
+    reads: int = 0
+
+    def fingerprint(self) -> str:
+        data = self.model_dump(exclude={"reads"}, mode="json")
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def user_by_id(self) -> dict[int, AUser]:
+        return {u.id: u for u in self.users.values()}
+
+
+class _Counter:
+    """Counts the read calls (for the benchmark's budget) and runs them in a bounded pool."""
+
+    def __init__(self, client: MoodleClient, concurrency: int) -> None:
+        self.client, self.concurrency, self.n = client, max(1, concurrency), 0
+
+    def call(self, function: str, params: dict[str, Any] | None = None) -> Any:
+        self.n += 1
+        return self.client.call(function, params or {}, read=True)
+
+    def batched(self, function: str, list_param: str, items: list[Any], params: dict[str, Any] | None = None
+                ) -> list[Any]:
+        from lmsbridge.moodle import split_batches
+
+        if not items:
+            return []
+        batches = split_batches(function, list_param, items, params=params, max_vars=self.client.var_budget,
+                                max_bytes=self.client.max_body_bytes)
+        answers = self.map(lambda b: self.call(function, {**(params or {}), list_param: b}), batches)
+        out: list[Any] = []
+        for a in answers:
+            out.extend(a if isinstance(a, list) else [])
+        return out
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        items = list(items)
+        if len(items) <= 1 or self.concurrency == 1:
+            return [fn(i) for i in items]
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(fn, items))
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _user(raw: dict[str, Any]) -> AUser:
+    return AUser(id=raw["id"], idnumber=_s(raw.get("idnumber")), username=_s(raw.get("username")),
+                 firstname=_s(raw.get("firstname")), lastname=_s(raw.get("lastname")), email=_s(raw.get("email")),
+                 auth=_s(raw.get("auth")), suspended=bool(raw.get("suspended")), lang=_s(raw.get("lang")),
+                 country=_s(raw.get("country")), institution=_s(raw.get("institution")),
+                 department=_s(raw.get("department")))
+
+
+def _course(raw: dict[str, Any]) -> ACourse:
+    return ACourse(id=raw["id"], idnumber=_s(raw.get("idnumber")), shortname=_s(raw.get("shortname")),
+                   fullname=_s(raw.get("fullname")), categoryid=int(raw.get("categoryid") or 0),
+                   summary=_s(raw.get("summary")), startdate=int(raw.get("startdate") or 0),
+                   enddate=int(raw.get("enddate") or 0), lang=_s(raw.get("lang")))
+
+
+def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> ActualState:
+    r = _Counter(client, concurrency)
+    prefix = scope.prefix
+    state = ActualState(prefix=prefix)
+
+    # Categories: every category in one call; ours are those with our prefix.
+    for raw in r.call("core_course_get_categories", {"addsubcategories": 0}) or []:
+        idn = _s(raw.get("idnumber"))
+        if idn.startswith(prefix):
+            state.categories[idn] = ACategory(id=raw["id"], idnumber=idn, name=_s(raw.get("name")),
+                                              parent=int(raw.get("parent") or 0),
+                                              description=_s(raw.get("description")))
+
+    # Courses: those in our categories, then look-ups for the ones not found there.
+    def in_category(cat: ACategory) -> list[dict]:
+        return (r.call("core_course_get_courses_by_field", {"field": "category", "value": cat.id}) or {}
+                ).get("courses", [])
+
+    for courses in r.map(in_category, list(state.categories.values())):
+        for raw in courses:
+            if _s(raw.get("idnumber")).startswith(prefix):
+                state.courses[raw["idnumber"]] = _course(raw)
+    missing = [c for c in scope.courses if c not in state.courses]
+
+    def look_up_course(idn: str) -> tuple[str, list[dict], list[dict]]:
+        by_id = (r.call("core_course_get_courses_by_field", {"field": "idnumber", "value": idn}) or {}
+                 ).get("courses", [])
+        short = scope.course_shortnames.get(idn)
+        by_short = (r.call("core_course_get_courses_by_field", {"field": "shortname", "value": short}) or {}
+                    ).get("courses", []) if short and not by_id else []
+        return idn, by_id, by_short
+
+    for idn, by_id, by_short in r.map(look_up_course, missing):
+        if by_id:
+            state.courses[idn] = _course(by_id[0])
+        for raw in by_short:
+            state.clashes.append(Clash(entity="course", key=idn, field="shortname", value=raw["shortname"],
+                                       other_id=raw["id"], other_idnumber=_s(raw.get("idnumber"))))
+
+    # Enrolments per course (all, then the active ones) and groups per course.
+    def course_reads(course: ACourse) -> tuple[ACourse, list[dict], set[int], list[dict]]:
+        everyone = r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
+            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": 0}]}) or []
+        active = r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
+            {"name": "userfields", "value": "id"}, {"name": "onlyactive", "value": 1}]}) or []
+        groups = r.call("core_group_get_course_groups", {"courseid": course.id}) or []
+        return course, everyone, {u["id"] for u in active}, groups
+
+    for course, everyone, active, groups in r.map(course_reads, list(state.courses.values())):
+        per_user = state.enrolments.setdefault(course.idnumber, {})
+        for u in everyone:
+            per_user[u["id"]] = AEnrolment(roles=sorted(x["roleid"] for x in u.get("roles", []) or []),
+                                           active=u["id"] in active)
+            state.enrolled_idnumbers[u["id"]] = _s(u.get("idnumber"))
+        for g in groups:
+            idn = _s(g.get("idnumber"))
+            if idn.startswith(prefix):
+                state.groups[f"{course.idnumber}/{idn}"] = AGroup(id=g["id"], courseid=course.id, idnumber=idn,
+                                                                  name=_s(g.get("name")))
+    if state.groups:
+        by_id = {g.id: g for g in state.groups.values()}
+        for entry in r.batched("core_group_get_group_members", "groupids", sorted(by_id)):
+            by_id[entry["groupid"]].members = sorted(entry.get("userids", []))
+
+    # Users: the scope's, plus every enrolled user carrying our prefix (leavers are found this way).
+    wanted = set(scope.users) | {i for i in state.enrolled_idnumbers.values() if i.startswith(prefix)}
+
+    # Cohorts: a search for the prefix, then members of ours.
+    found = r.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextlevel": "system",
+                                                                                "instanceid": 0},
+                                                   "includes": "all", "limitfrom": 0, "limitnum": 10000}) or {}
+    for raw in found.get("cohorts", []):
+        idn = _s(raw.get("idnumber"))
+        if idn.startswith(prefix):
+            state.cohorts[idn] = ACohort(id=raw["id"], idnumber=idn, name=_s(raw.get("name")),
+                                         description=_s(raw.get("description")))
+    if state.cohorts:
+        by_cid = {c.id: c for c in state.cohorts.values()}
+        for entry in r.batched("core_cohort_get_cohort_members", "cohortids", sorted(by_cid)):
+            by_cid[entry["cohortid"]].members = sorted(entry.get("userids", []))
+
+    for raw in r.batched("core_user_get_users_by_field", "values", sorted(wanted), {"field": "idnumber"}):
+        user = _user(raw)
+        state.users[user.idnumber] = user
+    known_ids = {u.id for u in state.users.values()}
+    members = {m for c in state.cohorts.values() for m in c.members} - known_ids
+    if members:  # cohort members that are ours but were not asked for: leavers
+        for raw in r.batched("core_user_get_users_by_field", "values", sorted(members), {"field": "id"}):
+            user = _user(raw)
+            if user.idnumber.startswith(prefix):
+                state.users[user.idnumber] = user
+
+    # Clashes: accounts made by hand with the login of a user we would create.
+    new = {k: v for k, v in scope.new_user_logins.items() if k not in state.users}
+    if new:
+        usernames = {v[0]: k for k, v in new.items() if v[0]}
+        emails = {v[1].lower(): k for k, v in new.items() if v[1]}
+        for field, values in (("username", usernames), ("email", emails)):
+            for raw in r.batched("core_user_get_users_by_field", "values", sorted(values), {"field": field}):
+                value = _s(raw.get(field))
+                key = values.get(value.lower() if field == "email" else value)
+                if key:
+                    state.clashes.append(Clash(entity="user", key=key, field=field, value=value, other_id=raw["id"],
+                                               other_idnumber=_s(raw.get("idnumber"))))
+    state.reads = r.n
+    return state

@@ -1,0 +1,58 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+/**
+ * Web-service functions of local_lmsbridge.
+ *
+ * No pre-built service: the functions are listed in the database like core's, so an administrator adds them to
+ * the custom external service that holds the sync user's other (core) functions; one token then serves all.
+ *
+ * @package    local_lmsbridge
+ * @copyright  2026 lmsbridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+$functions = [
+    'local_lmsbridge_upsert_scorm' => [
+        'classname' => 'local_lmsbridge\external\upsert_scorm',
+        'description' => 'Create a SCORM activity from an uploaded package, or replace its package and settings, '
+            . 'keyed by the activity idnumber.',
+        'type' => 'write',
+        'capabilities' => 'moodle/course:manageactivities, mod/scorm:addinstance, moodle/course:activityvisibility',
+    ],
+    'local_lmsbridge_get_activities' => [
+        'classname' => 'local_lmsbridge\external\get_activities',
+        'description' => 'List the SCORM activities and manual grade items of a course that have an idnumber, '
+            . 'with package hash and revision.',
+        'type' => 'read',
+        'capabilities' => 'moodle/course:manageactivities',
+    ],
+    'local_lmsbridge_upsert_grade_items' => [
+        'classname' => 'local_lmsbridge\external\upsert_grade_items',
+        'description' => 'Create or update manual grade items of a course, keyed by idnumber.',
+        'type' => 'write',
+        'capabilities' => 'moodle/grade:manage',
+    ],
+    'local_lmsbridge_set_grades' => [
+        'classname' => 'local_lmsbridge\external\set_grades',
+        'description' => 'Set grades with feedback on a manual grade item for many enrolled learners; '
+            . 'one result per learner.',
+        'type' => 'write',
+        'capabilities' => 'moodle/grade:edit',
+    ],
+];

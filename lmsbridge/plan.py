@@ -1,0 +1,155 @@
+"""The Plan: every change lmsbridge would make, in order, readable by a person and as JSON.
+
+An action names its entity and key (the Moodle idnumber, or `course|user` for memberships), the operation,
+the values before and after, the source row (`file:line`) and the reason. The applier only translates actions
+into web-service calls; every decision is here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from lmsbridge.actual import Scope
+
+Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member"]
+Op = Literal["create", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol"]
+
+# The order in which the applier runs the phases: what others depend on first, removals last.
+PHASES: list[tuple[str, str]] = [
+    ("category", "create"), ("category", "update"),
+    ("course", "create"), ("course", "update"),
+    ("user", "create"), ("user", "update"), ("user", "reactivate"),
+    ("cohort", "create"), ("group", "create"),
+    ("enrolment", "enrol"), ("enrolment", "reactivate"),
+    ("cohort_member", "add"), ("group_member", "add"),
+    ("group_member", "remove"), ("cohort_member", "remove"),
+    ("enrolment", "suspend"), ("enrolment", "unenrol"),
+    ("user", "suspend"),
+]
+REMOVALS = {("user", "suspend"), ("enrolment", "suspend"), ("enrolment", "unenrol"), ("cohort_member", "remove"),
+            ("group_member", "remove")}
+
+
+class Action(BaseModel):
+    seq: int = 0
+    entity: str
+    key: str
+    op: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    source: str = ""
+    reason: str = ""
+
+    def line(self) -> str:
+        change = ""
+        if self.op == "update" and self.before is not None and self.after is not None:
+            change = ", ".join(f"{k}: {self.before.get(k)!r} -> {v!r}" for k, v in self.after.items())
+        text = f"{self.key}" + (f"  [{change}]" if change else "")
+        if self.reason:
+            text += f"  ({self.reason})"
+        if self.source:
+            text += f"  <- {self.source}"
+        return text
+
+
+class Problem(BaseModel):
+    """A row or object that cannot be synced as asked (the rest goes on); warnings only inform."""
+
+    severity: Literal["error", "warning"] = "error"
+    entity: str = ""
+    key: str = ""
+    source: str = ""
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = self.source or self.key or self.entity
+        return f"{where}: {self.message}" + (f" Hint: {self.hint}" if self.hint else "")
+
+
+class SafetyFinding(BaseModel):
+    entity: str
+    op: str
+    count: int
+    base: int
+    percent: float
+    limit_percent: float | None = None
+    limit_absolute: int | None = None
+    message: str
+
+
+class Plan(BaseModel):
+    version: int = 1
+    created_at: str = ""
+    site_url: str = ""
+    prefix: str
+    fingerprint: str  # of the actual state the plan was made against
+    scope: Scope
+    ids: dict[str, dict[str, int]] = {}  # entity -> key -> Moodle id of existing objects the actions refer to
+    actions: list[Action] = []
+    problems: list[Problem] = []
+    safety: list[SafetyFinding] = []  # thresholds crossed: the plan is blocked unless overridden
+    override: bool = False
+    roster_rows: int = 0
+    reads: int = 0
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.safety) and not self.override
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for (entity, op), n in Counter((a.entity, a.op) for a in self.actions).items():
+            out.setdefault(entity, {})[op] = n
+        return out
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.model_dump_json(indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Plan:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+    def to_text(self, *, limit: int = 20) -> str:
+        """Grouped by entity and operation in the order they would run, with counts."""
+        lines = [f"Plan against {self.site_url or 'Moodle'} (prefix {self.prefix!r}, {self.roster_rows} roster rows, "
+                 f"{len(self.actions)} changes)"]
+        by_phase: dict[tuple[str, str], list[Action]] = {}
+        for a in self.actions:
+            by_phase.setdefault((a.entity, a.op), []).append(a)
+        for phase in PHASES:
+            group = by_phase.get(phase)
+            if not group:
+                continue
+            lines.append(f"\n{phase[0]} {phase[1]}: {len(group)}")
+            lines.extend(f"  {a.line()}" for a in group[:limit])
+            if len(group) > limit:
+                lines.append(f"  ... and {len(group) - limit} more (the JSON plan has them all)")
+        if not self.actions:
+            lines.append("\nNothing to change: Moodle matches the programmes and rosters.")
+        if self.problems:
+            errors = self.errors
+            lines.append(f"\nProblems: {len(errors)} error(s), {len(self.problems) - len(errors)} warning(s)")
+            lines.extend(f"  {p.severity}: {p}" for p in self.problems[:200])
+            if len(self.problems) > 200:
+                lines.append(f"  ... and {len(self.problems) - 200} more")
+        for f in self.safety:
+            lines.append(f"\nBLOCKED by safety: {f.message}")
+        if self.safety:
+            lines.append("  Nothing is applied. Check the rosters; if the change is intended, re-run with "
+                         "--allow-mass-change.")
+        return "\n".join(lines)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,264 @@
+"""Participant rosters: CSV files with the column names of Moodle's own user upload, plus `programme`, `intake`.
+
+UTF-8 with or without a BOM; comma or semicolon, sniffed from the header line. Each row is checked on its own:
+a bad row is reported with its file, line and what to fix, and never stops the others (the way
+tool_uploaduser/tool_uploadcourse prepare() each row before anything is written). Numbered columns go together:
+`course1` with `role1`, `group1`, `enroltimestart1`, `enrolperiod1` (days), as in Moodle.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from lmsbridge.delivery import Delivery
+
+USER_FIELDS = ("idnumber", "username", "firstname", "lastname", "email", "institution", "department", "country",
+               "lang", "auth")
+NUMBERED = ("cohort", "course", "role", "group", "enroltimestart", "enrolperiod", "enrolstatus")
+KNOWN = set(USER_FIELDS) | {"programme", "intake", "city"}
+_NUMBERED_RE = re.compile(r"^(%s)(\d+)$" % "|".join(NUMBERED))
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_USERNAME = re.compile(r"^[a-z0-9_.@-]+$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_LANG = re.compile(r"^[a-z]{2,3}(_[a-z]+)?$")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    file: str
+    line: int
+    message: str
+    hint: str = ""
+    severity: str = "error"
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" + (f" ({self.hint})" if self.hint else "")
+
+
+@dataclass
+class CourseRef:
+    """courseN with its role, groups and dates."""
+
+    course: str
+    role: str = ""
+    group: str = ""
+    timestart: int = 0
+    period_days: int = 0
+    suspended: bool = False
+
+
+@dataclass
+class RosterRow:
+    file: str
+    line: int
+    user: dict[str, str]
+    programme: str = ""
+    intake: str = ""
+    cohorts: list[str] = field(default_factory=list)
+    courses: list[CourseRef] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class Roster:
+    rows: list[RosterRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    data_rows: int = 0  # rows read, good or bad: what a truncation check compares
+
+    @property
+    def errors(self) -> list[RowProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ValueError(f"line {line} is not UTF-8 (save the file as UTF-8 / 'CSV UTF-8' in Excel)") from None
+
+
+def _delimiter(header: str) -> str:
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _parse_date(value: str) -> int:
+    """enroltimestartN: an ISO date or date-time (UTC unless it carries an offset), or a Unix timestamp."""
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    moment = datetime.fromisoformat(value) if "T" in value or " " in value else datetime.combine(
+        date.fromisoformat(value), datetime.min.time())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp())
+
+
+def read_roster_file(path: Path, deliveries: Iterable[Delivery], managed_courses: set[str] | None = None) -> Roster:
+    """Read one roster file. ``managed_courses``: shortnames a `courseN` column may name."""
+    roster = Roster(files=[str(path)])
+    by_id = {d.programme: d for d in deliveries}
+    by_code = {d.code.lower(): d for d in by_id.values()}
+    name = str(path)
+    try:
+        text = _decode(path)
+    except (OSError, ValueError) as e:
+        roster.problems.append(RowProblem(name, 0, f"cannot read the roster: {e}"))
+        return roster
+    first = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        roster.problems.append(RowProblem(name, 1, "the file is empty", "the first line must name the columns"))
+        return roster
+    if "password" in header:
+        roster.problems.append(RowProblem(
+            name, 1, "a 'password' column is not accepted", "remove it: lmsbridge never sends passwords; Moodle "
+            "generates them (createpassword) or the site's external authentication is used"))
+        return roster
+    dupes = sorted({h for h in header if header.count(h) > 1 and h})
+    if dupes:
+        roster.problems.append(RowProblem(name, 1, f"columns named twice: {', '.join(dupes)}"))
+        return roster
+    if "idnumber" not in header:
+        roster.problems.append(RowProblem(name, 1, "no 'idnumber' column", "each participant needs a stable id "
+                                          "from your registration system in a column named idnumber"))
+        return roster
+    unknown = [h for h in header if h and h not in KNOWN and not _NUMBERED_RE.match(h)
+               and not h.startswith("profile_field_")]
+    if unknown:
+        roster.problems.append(RowProblem(name, 1, f"columns ignored: {', '.join(unknown)}",
+                                          "check the spelling against Moodle's user upload columns",
+                                          severity="warning"))
+    line = reader.line_num + 1
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        roster.data_rows += 1
+        if len(cells) > len(header):
+            roster.problems.append(RowProblem(name, start, f"{len(cells)} cells but {len(header)} columns",
+                                              "a value with a comma or semicolon must be in double quotes"))
+            continue
+        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h}
+        row, problems = _row(values, name, start, by_id, by_code, managed_courses)
+        roster.problems.extend(problems)
+        if row is not None and not any(p.severity == "error" for p in problems):
+            roster.rows.append(row)
+    return roster
+
+
+def _row(values: dict[str, str], name: str, line: int, by_id: dict[str, Delivery], by_code: dict[str, Delivery],
+         managed_courses: set[str] | None) -> tuple[RosterRow | None, list[RowProblem]]:
+    problems: list[RowProblem] = []
+
+    def bad(message: str, hint: str = "") -> None:
+        problems.append(RowProblem(name, line, message, hint))
+
+    user = {k: values.get(k, "") for k in USER_FIELDS}
+    if not user["idnumber"]:
+        bad("idnumber is empty", "give every participant the id your registration system uses")
+    for key in ("firstname", "lastname", "email"):
+        if not user[key]:
+            bad(f"{key} is empty", f"fill in the participant's {key}")
+    if user["email"] and not _EMAIL.match(user["email"]):
+        bad(f"email {user['email']!r} is not a valid address", "correct the e-mail address")
+    if not user["username"] and user["email"]:
+        user["username"] = user["email"].lower()
+    if user["username"] and not _USERNAME.match(user["username"]):
+        bad(f"username {user['username']!r} is not allowed",
+            "Moodle usernames are lower case: letters, digits and _ . @ - only")
+    if user["country"]:
+        user["country"] = user["country"].upper()
+        if not _COUNTRY.match(user["country"]):
+            bad(f"country {values['country']!r} is not a two-letter ISO 3166 code", "e.g. LT, SE, FI, DE")
+    if user["lang"] and not _LANG.match(user["lang"]):
+        bad(f"lang {user['lang']!r} is not a language code", "e.g. lt, en, sv")
+    row = RosterRow(name, line, user)
+
+    programme = values.get("programme", "")
+    if programme:
+        delivery = by_id.get(programme) or by_code.get(programme.lower())
+        if delivery is None:
+            bad(f"unknown programme {programme!r}", f"use one of: {', '.join(sorted(by_id))}")
+        else:
+            row.programme = delivery.programme
+            intake = values.get("intake", "")
+            if not intake and len(delivery.intakes) == 1:
+                intake = delivery.intakes[0].id
+            if not intake:
+                bad(f"intake is empty and {delivery.programme} has several intakes",
+                    f"use one of: {', '.join(i.id for i in delivery.intakes)}")
+            elif delivery.intake(intake) is None:
+                bad(f"unknown intake {intake!r} of {delivery.programme}",
+                    f"use one of: {', '.join(i.id for i in delivery.intakes)} (intakes are in {delivery.source})")
+            row.intake = intake
+            lang = user["lang"]
+            if delivery.per_language and lang and lang not in delivery.languages:
+                bad(f"lang {lang!r} is not a language of {delivery.programme}",
+                    f"use one of: {', '.join(delivery.languages)}")
+    elif values.get("intake"):
+        bad("intake is given without programme", "fill in the programme column too")
+
+    numbers = sorted({int(m.group(2)) for k in values if (m := _NUMBERED_RE.match(k))})
+    for n in numbers:
+        cohort = values.get(f"cohort{n}", "")
+        if cohort:
+            row.cohorts.append(cohort)
+        course = values.get(f"course{n}", "")
+        extras = [f"{k}{n}" for k in ("role", "group", "enroltimestart", "enrolperiod") if values.get(f"{k}{n}")]
+        if not course:
+            if extras:
+                bad(f"{', '.join(extras)} given without course{n}", f"fill in course{n} or clear {extras[0]}")
+            continue
+        if managed_courses is not None and course not in managed_courses:
+            bad(f"course{n} {course!r} is not a course lmsbridge manages",
+                "use the shortname of a course from a programme's moodle.toml (see `lmsbridge plan`)")
+            continue
+        ref = CourseRef(course, role=values.get(f"role{n}", ""), group=values.get(f"group{n}", ""))
+        if values.get(f"enroltimestart{n}"):
+            try:
+                ref.timestart = _parse_date(values[f"enroltimestart{n}"])
+            except ValueError:
+                bad(f"enroltimestart{n} {values[f'enroltimestart{n}']!r} is not a date",
+                    "use YYYY-MM-DD (or YYYY-MM-DDTHH:MM)")
+        period = values.get(f"enrolperiod{n}", "")
+        if period:
+            if not period.isdigit():
+                bad(f"enrolperiod{n} {period!r} is not a number of days", "e.g. 90")
+            else:
+                ref.period_days = int(period)
+        ref.suspended = values.get(f"enrolstatus{n}", "") == "1"
+        row.courses.append(ref)
+    if not row.programme and not row.courses and not problems:
+        bad("the row enrols the participant nowhere", "fill in programme (and intake) or course1")
+    return row, problems
+
+
+def read_rosters(paths: Iterable[Path], deliveries: list[Delivery], managed_courses: set[str] | None = None
+                 ) -> Roster:
+    """Read every roster file into one Roster (rows and problems in file order)."""
+    total = Roster()
+    for path in paths:
+        one = read_roster_file(Path(path), deliveries, managed_courses)
+        total.rows.extend(one.rows)
+        total.problems.extend(one.problems)
+        total.files.extend(one.files)
+        total.data_rows += one.data_rows
+    return total
