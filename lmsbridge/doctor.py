@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from lmsbridge.config import MoodleSettings
+from lmsbridge.plugin_zip import DOCTOR_HINT, PLUGIN_FUNCTIONS
 from lmsbridge.moodle import (
     AccessException,
     InvalidToken,
@@ -71,11 +72,7 @@ REQUIRED_FUNCTIONS: tuple[str, ...] = (
 
 # The companion plugin (local_lmsbridge) adds what core lacks: creating/replacing SCORM activities from an
 # uploaded package, and grades for manual (event) grade items. Optional: without it those parts are skipped.
-PLUGIN_FUNCTIONS: tuple[str, ...] = (
-    "local_lmsbridge_add_scorm",
-    "local_lmsbridge_update_scorm_package",
-    "local_lmsbridge_set_event_grades",
-)
+# Its function names live with the plugin (lmsbridge.plugin_zip), so the two cannot drift apart.
 PLUGIN_MISSING = "the companion plugin is not installed: SCORM activities and event grades will be skipped"
 
 SERVICE_FUNCTIONS_PATH = "Site administration > Server > Web services > External services > (the token's service) > Functions"
@@ -120,8 +117,7 @@ def check_site(info: SiteInfo, report: DoctorReport) -> None:
                               + ", ".join(report.missing_required))
     if not report.plugin_installed:
         report.notes.append(PLUGIN_MISSING)
-        report.actions.append("optional: install the local_lmsbridge plugin and add its functions ("
-                              + ", ".join(PLUGIN_FUNCTIONS) + ") to the token's service")
+        report.actions.append("optional: " + DOCTOR_HINT)
     elif report.missing_optional:
         report.notes.append("the companion plugin is installed but the token's service lacks: "
                             + ", ".join(report.missing_optional))

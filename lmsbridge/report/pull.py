@@ -12,6 +12,7 @@ noted in `problems` and the rest goes on; an unreachable Moodle stops the run.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,13 @@ from lmsbridge.report.progress import Progress
 from lmsbridge.report.tracks import AttemptSummary, is_passed, summarize
 
 T = TypeVar("T")
+
+
+class _QuietNotAttempted(logging.Filter):
+    """The client logs every Moodle warning; "not attempted" from a learner's tracks is the report's normal case."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "[notattempted]" not in record.getMessage()
 USER_FIELDS = "id,username,firstname,lastname,fullname,email,idnumber,institution,department,country,lang,roles"
 SCORMS_PER_CALL = 50
 
@@ -82,10 +90,14 @@ class _Runner:
         return results
 
 
-def _participant(u: m.EnrolledUser) -> Participant:
+def _participant(u: m.EnrolledUser, prefix: str) -> Participant:
+    """The learner with the registration system's idnumber (lmsbridge's prefix taken off)."""
     extra = u.model_extra or {}
+    idnumber = u.idnumber or ""
+    if prefix and idnumber.startswith(prefix):
+        idnumber = idnumber[len(prefix):]
     first, last = str(extra.get("firstname") or ""), str(extra.get("lastname") or "")
-    return Participant(userid=u.id, idnumber=u.idnumber or "", username=u.username, firstname=first, lastname=last,
+    return Participant(userid=u.id, idnumber=idnumber, username=u.username, firstname=first, lastname=last,
                        fullname=u.fullname or f"{first} {last}".strip(), email=u.email,
                        institution=str(extra.get("institution") or ""), department=str(extra.get("department") or ""),
                        country=str(extra.get("country") or ""), lang=str(extra.get("lang") or ""))
@@ -119,7 +131,16 @@ def pull_results(client: MoodleClient, deliveries: list[Delivery], *, prefix: st
     ``deliveries`` are the programmes (lmsbridge.delivery.load_deliveries); ``prefix`` is the idnumber prefix
     of lmsbridge's courses; ``show_progress`` None = a progress bar when stderr is a terminal.
     """
-    filters = filters or Filters()
+    quiet = _QuietNotAttempted()
+    logging.getLogger("lmsbridge.moodle").addFilter(quiet)
+    try:
+        return _pull(client, deliveries, prefix, filters or Filters(), concurrency, show_progress)
+    finally:
+        logging.getLogger("lmsbridge.moodle").removeFilter(quiet)
+
+
+def _pull(client: MoodleClient, deliveries: list[Delivery], prefix: str, filters: Filters, concurrency: int | None,
+          show_progress: bool | None) -> ReportData:
     chosen = [d for d in deliveries if not filters.programme or d.programme in filters.programme]
     pulled = _Pulled()
     runner = _Runner(concurrency or client.concurrency, pulled, show_progress)
@@ -200,14 +221,14 @@ def pull_results(client: MoodleClient, deliveries: list[Delivery], *, prefix: st
             attempted = bool(data.data.tracks) and not any(w.warningcode == "notattempted" for w in data.warnings)
             pulled.tracks[key] = summarize(_tracks_map(data), data.data.attempt) if attempted else None
 
-    report.rows = _rows(courses, pulled, learners, deliveries, filters)
+    report.rows = _rows(courses, pulled, learners, deliveries, filters, prefix)
     report.problems.extend(pulled.problems)
     report.calls = pulled.calls
     return report
 
 
 def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[CourseInfo], list[m.EnrolledUser]],
-          deliveries: list[Delivery], filters: Filters) -> list[ResultRow]:
+          deliveries: list[Delivery], filters: Filters, prefix: str) -> list[ResultRow]:
     mastery = mastery_scores(deliveries)
     known_modules = [mod.id for d in deliveries for mod in d.modules]
     rows: list[ResultRow] = []
@@ -238,15 +259,16 @@ def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[Course
                       for i in items if i.itemtype == "manual"]
             course_item = next((i for i in items if i.itemtype == "course"), None)
             status = pulled.completion.get(u.id, {}).get(c.id)
-            row = ResultRow(programme=c.programme, intake=c.intake, course=c, participant=_participant(u),
+            row = ResultRow(programme=c.programme, intake=c.intake, course=c, participant=_participant(u, prefix),
                             lang=c.lang or ((u.model_extra or {}).get("lang") or ""), modules=modules, events=events,
                             moodle_completed=status.completed if status else None,
                             progress=status.progress if status else None,
                             course_grade=_percent(course_item) if course_item else None)
             if filters.keeps_time(row.last_activity):
                 rows.append(row)
+    order = {mod.id: n for d in deliveries for n, mod in enumerate(d.modules)}
     rows.sort(key=lambda r: (r.programme, r.intake, r.participant.lastname.lower(), r.participant.firstname.lower(),
-                             r.course.idnumber))
+                             r.participant.key, order.get(r.course.module, 99), r.course.idnumber))
     return rows
 
 

@@ -126,7 +126,8 @@ def validate(desc: Any, raw: Any, langs: frozenset[str] = frozenset({"en"})) -> 
                 if sub.required == REQUIRED:
                     raise InvalidParameter(f"Missing required key in single structure: {key}")
                 if sub.required == DEFAULT:
-                    result[key] = _nested(key, sub, sub.default, langs)
+                    result[key] = None if sub.default is None and isinstance(sub, Value) else \
+                        _nested(key, sub, sub.default, langs)
                 continue
             result[key] = _nested(key, sub, rest.pop(key), langs)
         if rest:

@@ -82,9 +82,9 @@ REGISTRY: dict[str, Function] = {}
 KNOWN_ELSEWHERE = frozenset({
     "core_message_send_instant_messages", "core_course_get_courses", "core_course_search_courses",
     "core_course_duplicate_course", "core_course_import_course", "core_course_edit_module",
-    "core_course_delete_modules", "core_courseformat_new_module", "core_courseformat_update_course",
+    "core_course_delete_modules", "core_courseformat_update_course",
     "core_courseformat_file_handlers", "core_role_assign_roles", "core_role_unassign_roles",
-    "core_cohort_update_cohorts", "core_grades_get_grade_tree", "core_grades_create_gradecategories",
+    "core_cohort_update_cohorts", "core_grades_create_gradecategories",
     "gradereport_user_get_grades_table", "core_completion_update_activity_completion_status_manually",
     "core_completion_override_activity_completion_status", "mod_scorm_view_scorm", "core_files_upload",
     "core_group_delete_groups", "core_group_update_groups", "core_user_get_course_user_profiles",

@@ -98,7 +98,7 @@
       this.unsupported = new Set();
     }
 
-    _lastError(call, element) {
+    _lastError(call, element, quiet) {
       const fn = this.v.fn;
       let code = 0;
       try { code = parseInt(String(this.api[fn.error]()), 10) || 0; } catch (e) { code = 101; }
@@ -111,7 +111,7 @@
                       message: message || ERRORS[this.version][code] || 'Unknown error', diagnostic };
       this.errors.push(entry);
       if (this.errors.length > 200) this.errors.shift();
-      if (window.console) console.warn('lmsbridge: ' + call + (element ? ' ' + element : '') + ' -> ' + code +
+      if (window.console && (quiet || []).indexOf(code) < 0) console.warn('lmsbridge: ' + call + (element ? ' ' + element : '') + ' -> ' + code +
                                        ' ' + entry.message + (diagnostic ? ' (' + diagnostic + ')' : ''));
       if (CLOSED[this.version].indexOf(code) >= 0) this.open = false;
       return code;
@@ -138,7 +138,8 @@
     get(element) {
       if (!this.open) return '';
       const value = this._call('get', [element], element);
-      const code = this._lastError(this.v.fn.get, element);
+      // Reading an element that has no value yet (2004: 403) or that the LMS lacks (401) is routine.
+      const code = this._lastError(this.v.fn.get, element, this.version === '2004' ? [401, 403] : [401]);
       return code === 0 && value !== null && value !== undefined ? String(value) : '';
     }
 
@@ -501,6 +502,7 @@
       const ok = lms.commit();
       if (!ok) say(strings.error);
       else if (announce) say(strings.saved);
+      else if (statusEl && statusEl.textContent === strings.error) say('');   // saved again: the warning is over
       return ok;
     }
 
@@ -718,19 +720,21 @@
     }
 
     // ----- leaving -----
-    /** Saves and finishes; true when the LMS has the data (a failed Terminate after a good commit is fine). */
-    function finishSession() {
+    /** Saves and finishes; true when the LMS has the data (a failed Terminate after a good commit is fine).
+     *  Terminate commits by itself (both standards). On the Finish button we commit first as well, for LMSs
+     *  whose final commit cannot carry much; not while the page goes away, where browsers refuse the
+     *  synchronous request most LMSs commit with and only Terminate's own (beacon) commit gets through. */
+    function finishSession(leaving) {
       if (!connected || lms.finished) return true;
       if (tracking && lms.open) writeProgress();
-      // Terminate commits by itself (both standards); the explicit commit first is for LMSs that do not, and
-      // for transports that cannot send a large final commit while the page goes away.
-      const committed = lms.open && lms.commit();
+      const committed = !leaving && lms.open && lms.commit();
       const finished = lms.finish();
       return committed || finished;
     }
+    const leave = () => finishSession(true);
 
     function onFinish() {
-      say(finishSession() ? strings.finished : strings.error);
+      say(finishSession(false) ? strings.finished : strings.error);
       if (finishBtn) finishBtn.disabled = true;
     }
 
@@ -746,9 +750,9 @@
     if (retryBtn) retryBtn.addEventListener('click', onRetry);
     // Moodle's player never finishes for the SCO: the SCO does it when its page goes away, whichever of these
     // events the browser fires first (pagehide is the one mobile browsers and bfcache honour).
-    window.addEventListener('beforeunload', finishSession);
-    window.addEventListener('pagehide', finishSession);
-    window.addEventListener('unload', finishSession);
+    window.addEventListener('beforeunload', leave);
+    window.addEventListener('pagehide', leave);
+    window.addEventListener('unload', leave);
     // A hidden tab may never come back (mobile browsers kill it): save, without finishing.
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'hidden' && lms.open) commit(false);
@@ -759,7 +763,8 @@
       questions.forEach((q) => { if (state.answers[q.id] !== undefined) writeAnswer(q, state.answers[q.id]); });
       if (state.submitted) showResults(state.answersKept);
     }
-    if (!connected) say(strings.no_lms);
+    // No LMS at all: say so. An LMS that refused to start the session: progress cannot be saved either.
+    if (!connected) say(lms.api ? strings.error : strings.no_lms);
     else if (resumed) say(strings.resume);
     go(state.page, false);
   }

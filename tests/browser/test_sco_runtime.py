@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import COURSES, Sco, course_modules, interactions, learner, relaunch_data
+from lms_player import COURSES, Sco, course_modules, interactions, learner, relaunch_data
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +34,10 @@ def module_languages(module: str) -> list[str]:
 
 def el(version: str, name: str) -> str:
     """The data model element for this version."""
-    v12 = {"location": "cmi.core.lesson_location", "exit": "cmi.core.exit", "session": "cmi.core.session_time",
+    v12 = {"entry": "cmi.core.entry", "location": "cmi.core.lesson_location", "exit": "cmi.core.exit", "session": "cmi.core.session_time",
            "raw": "cmi.core.score.raw", "min": "cmi.core.score.min", "max": "cmi.core.score.max",
            "lang": "cmi.student_preference.language", "response": "student_response"}
-    v2004 = {"location": "cmi.location", "exit": "cmi.exit", "session": "cmi.session_time",
+    v2004 = {"entry": "cmi.entry", "location": "cmi.location", "exit": "cmi.exit", "session": "cmi.session_time",
              "raw": "cmi.score.raw", "min": "cmi.score.min", "max": "cmi.score.max",
              "lang": "cmi.learner_preference.language", "response": "learner_response"}
     return (v12 if version == "1.2" else v2004)[name]
@@ -421,3 +421,79 @@ def test_huge_module_suspend_data_fits(packages: Any, launch: Any, tmp_path: Pat
     calls = expect_clean_calls(sco, finish_may_fail=True)
     stored = [c["args"][1] for c in calls if c["call"].endswith("SetValue") and c["args"][0] == "cmi.suspend_data"]
     assert stored and max(len(s) for s in stored) <= limit
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Moodle's other ways of running a SCO, and LMSs that say no
+# ------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("version", VERSIONS)
+def test_popup_window_finds_api_through_opener(packages: Any, launch: Any, version: str) -> None:
+    """Display "in a new window": no frame around the SCO, and the learner just closes the window."""
+    pkg = packages.get(MODULES[0], version)
+    sco = launch(pkg, popup=True)
+    assert sco.status_text() == ""                     # found the LMS through window.opener
+    sco.read_to(1)
+    sco.close()
+    sco.wait_finished()
+    data = sco.session.last
+    assert data[el(version, "exit")] == "suspend"
+    assert data[el(version, "location")] == "2"
+    expect_clean_calls(sco)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_stricter_lms_refusing_long_suspend_data(packages: Any, launch: Any, version: str) -> None:
+    """An LMS that keeps less than the standard: the SCO drops the stored answers, keeps the progress."""
+    pkg = packages.get(MODULES[0], version)
+    sco = launch(pkg, suspend_limit=30)
+    sco.read_to(len(sco.pages) - 1)
+    for q in sco.questions():
+        sco.answer(q, True)
+    calls = sco.lms_calls()
+    refusals = [c for c in calls if c["args"][:1] == ["cmi.suspend_data"] and c["result"] == "false"]
+    assert refusals and refusals[0]["error"] == ("405" if version == "1.2" else "407")
+    sco.close()
+    sco.wait_finished()
+    data = sco.session.last
+    assert 0 < len(data["cmi.suspend_data"]) <= 30
+    sco = launch(pkg, relaunch_data(version, data))
+    assert sco.current() == sco.pages[-1]
+    assert sco.root.locator("progress.module-progress").evaluate("p => p.value") == len(sco.pages) - 1
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_failed_commit_is_shown_and_retried(packages: Any, launch: Any, version: str) -> None:
+    pkg = packages.get(MODULES[0], version)
+    sco = launch(pkg)
+    sco.session.fail_commits = True
+    sco.next()
+    assert sco.status_text() == sco.strings()["error"]
+    sco.session.fail_commits = False
+    sco.next()
+    assert sco.status_text() == ""
+    assert sco.session.last[el(version, "location")] == "3"
+    errors = [c for c in sco.lms_calls() if c["call"].endswith("Commit") and c["result"] == "false"]
+    assert len(errors) == 1 and errors[0]["error"] in ("101", "391")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_reopening_after_a_pass_keeps_the_result(packages: Any, launch: Any, version: str) -> None:
+    """Moodle reopens a finished attempt with entry "": looking at the module again must not undo the pass."""
+    pkg = packages.get(MODULES[0], version)
+    sco = launch(pkg)
+    sco.read_to(len(sco.pages) - 1)
+    sco.answer_all(True)
+    sco.submit()
+    sco.finish()
+    sco.wait_finished()
+    passed = sco.session.last
+    cmi = relaunch_data(version, passed)
+    assert cmi[el(version, "entry")] == ""
+    sco = launch(pkg, cmi)
+    assert sco.current() == sco.pages[0]               # a fresh look, not a resume
+    sco.next()
+    sco.close()
+    sco.wait_finished()
+    data = sco.session.last
+    expect_status(version, data, passed=True, completed=True)
+    assert data[el(version, "raw")] == "100"

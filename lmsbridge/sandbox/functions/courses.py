@@ -258,3 +258,13 @@ def get_course_module_by_instance(call: Call, module: str, instance: int) -> dic
     if cm is None:
         raise MissingRecord("course_modules")
     return {"cm": cm_record(call, cm), "warnings": []}
+
+
+@function("core_courseformat_new_module", {"courseid": Value(INT), "modname": Value(PLUGIN),
+                                          "targetsectionid": Value(INT), "targetcmid": Value(INT, OPTIONAL)},
+          write=True)
+def new_module(call: Call, courseid: int, modname: str, targetsectionid: int, targetcmid: int | None = None) -> str:
+    """The only generic create-module function in 5.0; no module lmsbridge needs supports quick creation."""
+    course_or_missing(call.store, courseid)
+    message = f"Module {modname} does not support quick creation"
+    raise MoodleException(message, f"error/{message}")

@@ -85,8 +85,12 @@ class set_grades extends external_api {
             $result = ['useridnumber' => $row['useridnumber'], 'userid' => 0, 'status' => 'error', 'changed' => false,
                 'errorcode' => '', 'message' => '', 'grade' => null, 'feedback' => ''];
             try {
-                $user = self::learner($row, $context);
+                $user = self::learner($row);
                 $result['userid'] = (int)$user->id;
+                if (!is_enrolled($context, $user->id)) {
+                    throw new \moodle_exception('usernotenrolled', 'local_lmsbridge', '',
+                        $row['useridnumber'] !== '' ? $row['useridnumber'] : '#' . $user->id);
+                }
                 $result['changed'] = self::store($gradeitem, (int)$user->id, $row);
                 $result['status'] = 'ok';
                 $stored = new \grade_grade(['itemid' => $gradeitem->id, 'userid' => $user->id]);
@@ -103,13 +107,12 @@ class set_grades extends external_api {
     }
 
     /**
-     * The learner of a row: an existing, undeleted user enrolled in the course.
+     * The learner of a row: one existing, undeleted user.
      *
      * @param array $row
-     * @param \context_course $context
-     * @return \stdClass user record
+     * @return \stdClass user record (id, idnumber)
      */
-    protected static function learner(array $row, \context_course $context): \stdClass {
+    protected static function learner(array $row): \stdClass {
         global $DB;
         if ($row['useridnumber'] !== '') {
             $users = $DB->get_records('user', ['idnumber' => $row['useridnumber'], 'deleted' => 0], '', 'id, idnumber');
@@ -126,11 +129,7 @@ class set_grades extends external_api {
         if (count($users) > 1) {
             throw new \moodle_exception('useridnumberduplicate', 'local_lmsbridge', '', $who);
         }
-        $user = reset($users);
-        if (!is_enrolled($context, $user->id)) {
-            throw new \moodle_exception('usernotenrolled', 'local_lmsbridge', '', $who);
-        }
-        return $user;
+        return reset($users);
     }
 
     /**
@@ -159,7 +158,7 @@ class set_grades extends external_api {
             throw new \moodle_exception('gradelocked', 'local_lmsbridge');
         }
         $same = !empty($before->id) && !grade_floats_different($before->finalgrade, $grade)
-            && (string)$before->feedback === $row['feedback'] && (int)$before->feedbackformat === FORMAT_PLAIN;
+            && (string)$before->feedback === $row['feedback'] && (int)$before->feedbackformat === (int)FORMAT_PLAIN;
         if ($same) {
             return false;
         }
@@ -186,7 +185,7 @@ class set_grades extends external_api {
                 'changed' => new external_value(PARAM_BOOL, 'Grade or feedback was written'),
                 'errorcode' => new external_value(PARAM_ALPHANUMEXT, 'Why the row was refused (empty when ok)'),
                 'message' => new external_value(PARAM_TEXT, 'What to do about it (empty when ok)'),
-                'grade' => new external_value(PARAM_FLOAT, 'Grade stored, read back (null: no grade)', VALUE_OPTIONAL),
+                'grade' => new external_value(PARAM_FLOAT, 'Grade stored, read back (null: no grade)'),
                 'feedback' => new external_value(PARAM_RAW, 'Feedback stored, read back'),
             ]), 'One row per learner, in the order sent'),
         ]);

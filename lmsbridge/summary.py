@@ -1,0 +1,124 @@
+"""What a run tells the administrator: the closing summary (counts per entity and action, failures with their
+source line and hint), the run summary JSON in the state dir, JSON-lines logs, and terminal progress."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from lmsbridge.sync import SyncOutcome
+
+
+def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
+    from lmsbridge.sync import EXIT_MEANING
+
+    plan, result = outcome.plan, outcome.result
+    planned = plan.counts() if plan else {}
+    applied = result.applied if result else {}
+    failed: dict[str, dict[str, int]] = {}
+    skipped: dict[str, dict[str, int]] = {}
+    for f in result.failures if result else []:
+        target = skipped if f.skipped else failed
+        target.setdefault(f.entity, {})[f.op] = target.setdefault(f.entity, {}).get(f.op, 0) + 1
+    return {
+        "run_id": outcome.run_id,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "exit_code": outcome.exit_code,
+        "meaning": EXIT_MEANING.get(outcome.exit_code, ""),
+        "message": outcome.message,
+        "dry_run": outcome.dry_run,
+        "seconds": outcome.seconds,
+        "site_url": plan.site_url if plan else "",
+        "roster_rows": plan.roster_rows if plan else 0,
+        "planned": planned,
+        "applied": applied,
+        "failed": failed,
+        "skipped": skipped,
+        "write_calls": result.calls if result else 0,
+        "read_calls": plan.reads if plan else 0,
+        "reconciled": result.reconciled if result else 0,
+        "interrupted": bool(result and result.interrupted),
+        "problems": [p.model_dump() for p in plan.problems] if plan else [],
+        "failures": [f.model_dump() for f in result.failures] if result else [],
+        "safety": [s.model_dump() for s in plan.safety] if plan else [],
+    }
+
+
+def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
+    """The closing summary: one line per entity with counts per action, then failures and problems."""
+    data = summary_data(outcome)
+    lines = []
+    entities = sorted(set(data["planned"]) | set(data["applied"]) | set(data["failed"]))
+    if entities:
+        lines.append(f"{'entity':<14} {'action':<11} {'planned':>8} {'applied':>8} {'failed':>7} {'skipped':>8}")
+    for e in entities:
+        ops = sorted(set(data["planned"].get(e, {})) | set(data["applied"].get(e, {})))
+        for op in ops:
+            lines.append(f"{e:<14} {op:<11} {data['planned'].get(e, {}).get(op, 0):>8} "
+                         f"{data['applied'].get(e, {}).get(op, 0):>8} {data['failed'].get(e, {}).get(op, 0):>7} "
+                         f"{data['skipped'].get(e, {}).get(op, 0):>8}")
+    if not entities and outcome.plan is not None:
+        lines.append("Nothing to change: Moodle matches the programmes and rosters.")
+    result = outcome.result
+    if result and result.failures:
+        lines.append(f"\nFailed rows ({len(result.failures)}):")
+        lines.extend(f"  {f}" for f in result.failures[:limit])
+        if len(result.failures) > limit:
+            lines.append(f"  ... and {len(result.failures) - limit} more (see last-run.json in the state dir)")
+    plan = outcome.plan
+    if plan and plan.problems:
+        lines.append(f"\nProblems in the input ({len(plan.problems)}):")
+        lines.extend(f"  {p.severity}: {p}" for p in plan.problems[:limit])
+    if plan and plan.safety and not plan.override:
+        lines.extend(f"\nBLOCKED by safety: {s.message}" for s in plan.safety)
+        lines.append("  Nothing was applied. If the change is intended, re-run with --allow-mass-change.")
+    calls = f"{data['read_calls']} read and {data['write_calls']} write calls"
+    tail = f"exit {outcome.exit_code} ({data['meaning']})"
+    if outcome.dry_run:
+        tail += ", dry run: nothing applied"
+    lines.append(f"\n{calls}, {outcome.seconds:.1f} s; {tail}")
+    if outcome.message:
+        lines.append(outcome.message)
+    return "\n".join(lines)
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
+                 "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage()}
+        for key in ("run_id", "entity", "op", "count"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(fmt: str = "text", level: int = logging.INFO, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("lmsbridge")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self._last = ""
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        self.stream.write(f"\r{label:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}   ")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()

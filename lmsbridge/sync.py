@@ -1,0 +1,322 @@
+"""Plan, apply, sync: the library behind `lmsbridge plan|apply|sync`.
+
+    settings = SyncSettings(source=Path("course_packages"), rosters=[Path("rosters/sc.csv")])
+    with MoodleClient(url, token) as client:
+        outcome = run_sync(settings, client)           # plan + apply; outcome.exit_code, outcome.summary
+        plan = make_sync_plan(settings, client)        # review first ...
+        outcome = apply_sync_plan(plan, settings, client)   # ... then apply exactly that plan
+
+Exit codes: 0 all applied; 1 some rows failed; 2 bad config or input; 3 blocked by safety; 4 Moodle
+unreachable, preflight failed, or the site drifted since the plan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from lmsbridge.actual import read_actual
+from lmsbridge.applier import ApplyResult, SiteFailure, apply_plan
+from lmsbridge.delivery import ConfigError, load_deliveries
+from lmsbridge.desired import DEFAULT_PREFIX, DesiredState, build_desired
+from lmsbridge.journal import Journal, Lock, LockHeld
+from lmsbridge.moodle import MoodleClient, MoodleError
+from lmsbridge.plan import Plan, now_iso
+from lmsbridge.planner import DEFAULT_ROLES, PlanSettings, make_plan, scope_of
+from lmsbridge.roster import read_rosters
+from lmsbridge.safety import SafetySettings
+
+log = logging.getLogger("lmsbridge.sync")
+
+OK, ROWS_FAILED, BAD_INPUT, BLOCKED, SITE_FAILED = 0, 1, 2, 3, 4
+EXIT_MEANING = {OK: "all applied", ROWS_FAILED: "some rows failed", BAD_INPUT: "bad configuration or input",
+                BLOCKED: "blocked by a safety threshold", SITE_FAILED: "Moodle unreachable or preflight failed"}
+
+# Core functions the sync calls (the token's service must have them); `doctor` checks the full list.
+SYNC_FUNCTIONS = (
+    "core_course_get_categories", "core_course_create_categories", "core_course_update_categories",
+    "core_course_get_courses_by_field", "core_course_create_courses", "core_course_update_courses",
+    "core_user_get_users_by_field", "core_user_create_users", "core_user_update_users",
+    "core_enrol_get_enrolled_users", "enrol_manual_enrol_users", "core_cohort_search_cohorts",
+    "core_cohort_create_cohorts", "core_cohort_get_cohort_members", "core_cohort_add_cohort_members",
+    "core_cohort_delete_cohort_members", "core_group_get_course_groups", "core_group_create_groups",
+    "core_group_get_group_members", "core_group_add_group_members", "core_group_delete_group_members",
+)
+
+
+class SyncError(Exception):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class SyncSettings(BaseModel):
+    """Every field has its environment variable (named in the CLI option)."""
+
+    source: Path = Path("course_packages")  # LMSBRIDGE_SOURCE
+    rosters: list[Path] = []  # LMSBRIDGE_ROSTERS (os.pathsep-separated)
+    prefix: str = DEFAULT_PREFIX  # LMSBRIDGE_PREFIX
+    state_dir: Path = Path(".lmsbridge")  # LMSBRIDGE_STATE_DIR
+    concurrency: int = Field(2, ge=1, le=16)  # LMSBRIDGE_CONCURRENCY
+    auth: str = "manual"  # LMSBRIDGE_AUTH: manual (Moodle generates passwords) or an external method
+    on_leave: Literal["suspend", "unenrol", "keep"] = "suspend"  # LMSBRIDGE_ON_LEAVE
+    roles: dict[str, int] = DEFAULT_ROLES  # LMSBRIDGE_ROLES "student=5,teacher=4"
+    safety: SafetySettings = SafetySettings()  # LMSBRIDGE_THRESHOLDS
+    allow_mass_change: bool = False
+
+    @staticmethod
+    def parse_roles(text: str | None) -> dict[str, int]:
+        roles = dict(DEFAULT_ROLES)
+        for part in (text or "").split(","):
+            if part.strip():
+                name, _, rid = part.partition("=")
+                if not rid.strip().isdigit():
+                    raise ConfigError(f"role mapping {part!r} is not shortname=ID, e.g. student=5")
+                roles[name.strip()] = int(rid)
+        return roles
+
+
+class SyncOutcome(BaseModel):
+    exit_code: int
+    message: str = ""
+    plan: Plan | None = None
+    result: ApplyResult | None = None
+    run_id: str = ""
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        from lmsbridge.summary import summary_data
+
+        return summary_data(self)
+
+
+# --- the steps ---
+
+
+def load_desired(settings: SyncSettings) -> DesiredState:
+    if not settings.prefix or not settings.prefix.strip():
+        raise ConfigError("the idnumber prefix is empty: lmsbridge would claim everything. Set LMSBRIDGE_PREFIX")
+    deliveries = load_deliveries(settings.source)
+    missing = [str(p) for p in settings.rosters if not Path(p).is_file()]
+    if missing:
+        raise ConfigError(f"roster file not found: {', '.join(missing)}")
+    from lmsbridge.desired import course_plan
+
+    shortnames = {c.shortname for d in deliveries for c in course_plan(d, settings.prefix)}
+    roster = read_rosters(settings.rosters, deliveries, shortnames)
+    unreadable = [p for p in roster.problems if p.line <= 1 and p.severity == "error"]
+    if unreadable:
+        raise ConfigError("\n".join(str(p) for p in unreadable))
+    return build_desired(deliveries, roster, prefix=settings.prefix, default_auth=settings.auth)
+
+
+def preflight(client: MoodleClient) -> None:
+    try:
+        info = client.get_site_info()
+    except MoodleError as exc:
+        raise SyncError(f"Moodle preflight failed: {exc}", SITE_FAILED) from None
+    missing = [f for f in SYNC_FUNCTIONS if f not in info.function_names]
+    if missing:
+        raise SyncError(f"the token's web service lacks {', '.join(missing)}; add them to the external service "
+                        "(run `lmsbridge doctor`)", SITE_FAILED)
+
+
+def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journal | None = None,
+                   desired: DesiredState | None = None) -> Plan:
+    """Read inputs and the live site; return the plan (nothing is written to Moodle)."""
+    desired = desired or load_desired(settings)
+    preflight(client)
+    known = journal.managed_users() if journal else set()
+    scope = scope_of(desired, known)
+    try:
+        actual = read_actual(client, scope, concurrency=settings.concurrency)
+    except MoodleError as exc:
+        raise SyncError(f"reading Moodle failed: {exc}", SITE_FAILED) from None
+    return make_plan(desired, actual, scope, PlanSettings(
+        roles=settings.roles, on_leave=settings.on_leave, safety=settings.safety,
+        allow_mass_change=settings.allow_mass_change,
+        last_roster_rows=journal.last_roster_rows() if journal else None, now=int(time.time()),
+        site_url=client.url))
+
+
+def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, journal: Journal, *,
+                    check_drift: bool = True, stop: threading.Event | None = None,
+                    progress: Callable[[str, int, int], None] | None = None, command: str = "apply") -> SyncOutcome:
+    """Apply exactly ``plan``; with ``check_drift`` first re-read the site and refuse if it changed."""
+    started = time.monotonic()
+    if plan.safety and not (plan.override or settings.allow_mass_change):
+        return SyncOutcome(exit_code=BLOCKED, plan=plan, message="; ".join(f.message for f in plan.safety))
+    if plan.prefix != settings.prefix:
+        raise SyncError(f"the plan was made for prefix {plan.prefix!r}, the settings say {settings.prefix!r}",
+                        BAD_INPUT)
+    if check_drift:
+        preflight(client)
+        try:
+            now = read_actual(client, plan.scope, concurrency=settings.concurrency)
+        except MoodleError as exc:
+            raise SyncError(f"reading Moodle failed: {exc}", SITE_FAILED) from None
+        if now.fingerprint() != plan.fingerprint:
+            raise SyncError("the site has changed since the plan was made (its state no longer matches the plan's "
+                            "fingerprint); make a new plan with `lmsbridge plan` and review it", SITE_FAILED)
+    journal.mark_interrupted()  # we hold the lock: any run still marked running was killed
+    run_id = journal.start_run(command, plan)
+    try:
+        result = apply_plan(plan, client, journal, run_id, concurrency=settings.concurrency, stop=stop,
+                            progress=progress)
+    except SiteFailure as exc:
+        journal.finish_run(run_id, "failed", SITE_FAILED, {})
+        raise SyncError(f"Moodle stopped answering usefully: {exc}", SITE_FAILED) from None
+    managed = {k: v for k, v in plan.ids.get("user", {}).items() if k.startswith(plan.prefix)}
+    journal.remember_users(managed, run_id)
+    code = ROWS_FAILED if (result.failures or plan.errors) else OK
+    status = "interrupted" if result.interrupted else ("partial" if code else "applied")
+    journal.finish_run(run_id, status, code, result.applied)
+    outcome = SyncOutcome(exit_code=code, plan=plan, result=result, run_id=run_id,
+                          seconds=round(time.monotonic() - started, 3),
+                          message="interrupted: stopped after the current batch" if result.interrupted else "")
+    write_run_summary(settings.state_dir, outcome)
+    return outcome
+
+
+def run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = False,
+             stop: threading.Event | None = None, progress: Callable[[str, int, int], None] | None = None,
+             plan_out: Path | None = None) -> SyncOutcome:
+    """Plan and apply in one go (under the lock), as a scheduled sync does."""
+    started = time.monotonic()
+    try:
+        desired = load_desired(settings)
+    except ConfigError as exc:
+        return SyncOutcome(exit_code=BAD_INPUT, message=str(exc))
+    journal = Journal(settings.state_dir)
+    lock = Lock(settings.state_dir)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        journal.close()
+        return SyncOutcome(exit_code=SITE_FAILED, message=str(exc))
+    try:
+        plan = make_sync_plan(settings, client, journal, desired)
+        if plan_out:
+            plan.save(plan_out)
+        if dry_run:
+            return SyncOutcome(exit_code=BLOCKED if plan.blocked else OK, plan=plan, dry_run=True,
+                               seconds=round(time.monotonic() - started, 3))
+        outcome = apply_sync_plan(plan, settings, client, journal, check_drift=False, stop=stop,
+                                  progress=progress, command="sync")
+        outcome.seconds = round(time.monotonic() - started, 3)
+        if outcome.run_id:
+            write_run_summary(settings.state_dir, outcome)
+        return outcome
+    except SyncError as exc:
+        return SyncOutcome(exit_code=exc.exit_code, message=str(exc))
+    finally:
+        lock.release()
+        journal.close()
+
+
+def run_apply(plan: Plan, settings: SyncSettings, client: MoodleClient, *, stop: threading.Event | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> SyncOutcome:
+    """`lmsbridge apply PLAN.json`: under the lock, check for drift, then apply exactly the plan."""
+    journal = Journal(settings.state_dir)
+    lock = Lock(settings.state_dir)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        journal.close()
+        return SyncOutcome(exit_code=SITE_FAILED, message=str(exc))
+    try:
+        return apply_sync_plan(plan, settings, client, journal, check_drift=True, stop=stop, progress=progress)
+    except SyncError as exc:
+        return SyncOutcome(exit_code=exc.exit_code, message=str(exc), plan=plan)
+    finally:
+        lock.release()
+        journal.close()
+
+
+def write_run_summary(state_dir: Path, outcome: SyncOutcome) -> Path:
+    """`<state dir>/last-run.json` (and runs/<run id>.json): what monitoring reads."""
+    data = outcome.summary()
+    runs = state_dir / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    (runs / f"{outcome.run_id or 'dry-run'}.json").write_text(text, encoding="utf-8")
+    tmp = state_dir / "last-run.json.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, state_dir / "last-run.json")
+    return state_dir / "last-run.json"
+
+
+# --- scheduling ---
+
+
+def parse_interval(text: str) -> float:
+    """'15m', '1h', '90s', '2h30m' -> seconds."""
+    import re
+
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhd]?)", text.strip().lower())
+    if not parts or "".join(n + u for n, u in parts) != text.strip().lower().replace(" ", ""):
+        raise ConfigError(f"interval {text!r} is not like 15m, 1h, 90s")
+    seconds = sum(float(n) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[u] for n, u in parts)
+    if seconds < 1:
+        raise ConfigError(f"interval {text!r} is too short")
+    return seconds
+
+
+def install_stop_handlers(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT ask the run to finish its current batch, release the lock and exit."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        log.warning("received %s: finishing the current batch, then stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run_every(interval: float, once: Callable[[], SyncOutcome], stop: threading.Event,
+              on_outcome: Callable[[SyncOutcome], None]) -> int:
+    """Run ``once`` now and then every ``interval`` seconds until ``stop``; returns the last exit code."""
+    code = OK
+    while not stop.is_set():
+        started = time.monotonic()
+        outcome = once()
+        on_outcome(outcome)
+        code = outcome.exit_code
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    return code
+
+
+def settings_from_options(*, source: Path | None, rosters: tuple[Path, ...] | list[Path], prefix: str | None,
+                          state_dir: Path | None, concurrency: int | None, auth: str | None, on_leave: str | None,
+                          thresholds: str | None, roles: str | None, allow_mass_change: bool = False
+                          ) -> SyncSettings:
+    """SyncSettings from CLI options (each already filled from its LMSBRIDGE_* variable by click)."""
+    from pydantic import ValidationError
+
+    from scorm.build import default_source
+
+    try:
+        values: dict[str, Any] = {
+            "source": source or default_source(), "rosters": list(rosters),
+            "safety": SafetySettings.parse(thresholds), "roles": SyncSettings.parse_roles(roles),
+            "allow_mass_change": allow_mass_change}
+        for key, value in (("prefix", prefix), ("state_dir", state_dir), ("concurrency", concurrency),
+                           ("auth", auth), ("on_leave", on_leave)):
+            if value is not None:
+                values[key] = value
+        return SyncSettings.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                    for e in exc.errors(include_input=False))) from None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

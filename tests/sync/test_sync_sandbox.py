@@ -1,0 +1,173 @@
+"""Sync against the sandbox Moodle: first sync, no-op re-sync, roster edits, leavers, clashes, bad rows."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from sync_helpers import SOURCE, participants, run_cli, sample_rows, write_calls
+
+from lmsbridge.demo_data import write_roster
+from lmsbridge.moodle import MoodleClient
+from lmsbridge.sandbox import Sandbox
+from lmsbridge.sync import SyncSettings, make_sync_plan, run_sync
+
+
+def plan_lines(plan) -> set[tuple[str, str, str]]:
+    return {(a.entity, a.op, a.key) for a in plan.actions}
+
+
+def test_first_sync_creates_everything_and_second_writes_nothing(sandbox: Sandbox, client: MoodleClient,
+                                                                  settings: SyncSettings) -> None:
+    first = run_sync(settings, client)
+    assert first.exit_code == 0, first.message
+    db = sandbox.db
+    assert db.scalar("SELECT count(*) FROM user WHERE idnumber LIKE 'lmsb-%'") == 26
+    courses = {r["idnumber"]: r for r in db.q("SELECT * FROM course WHERE idnumber LIKE 'lmsb-%'")}
+    assert len(courses) == 13
+    assert courses["lmsb-SC-2026-sc-intro-lt"]["lang"] == "lt"
+    assert courses["lmsb-SC-2026-sc-intro-en"]["lang"] == "en"
+    # every participant is enrolled in the courses of their programme and language only
+    enrolled = client.get_enrolled_users(courses["lmsb-SC-2026-sc-intro-en"]["id"])
+    want_en = {f"lmsb-{p['idnumber']}" for p in participants("social-clustering", 12) if p["lang"] == "en"}
+    assert {u.idnumber for u in enrolled} == want_en and want_en
+    emp = client.get_enrolled_users(courses["lmsb-EMP-2026-emp-verktyg"]["id"])
+    assert len(emp) == 6
+    cohort = db.one("SELECT * FROM cohort WHERE idnumber = 'lmsb-CME-2020'")
+    assert cohort and db.scalar("SELECT count(*) FROM cohort_members WHERE cohortid = ?", cohort["id"]) == 8
+    summary = json.loads((settings.state_dir / "last-run.json").read_text())
+    assert summary["exit_code"] == 0 and summary["applied"]["user"]["create"] == 26
+
+    before = len(sandbox.calls)
+    second = run_sync(settings, client)
+    assert second.exit_code == 0 and second.plan and second.plan.actions == []
+    assert write_calls(sandbox, before) == []
+
+
+def test_roster_edits_give_exactly_the_expected_plan(sandbox: Sandbox, client: MoodleClient, tmp_path: Path,
+                                                     settings: SyncSettings) -> None:
+    rows = sample_rows()
+    assert run_sync(settings, client).exit_code == 0
+    emp = [r for r in rows if r["programme"] == "executive-management"]
+    emp[0]["lastname"] = "Renamed"                                   # an update
+    gone = emp[1]                                                     # a leaver
+    emp[2]["institution"] = "Region Norrbotten" if emp[2]["institution"] != "Region Norrbotten" else "Piteå kommun"
+    new = participants("executive-management", 1, start=500)[0]       # a newcomer
+    edited = [r for r in rows if r is not gone] + [new]
+    write_roster(settings.rosters[0], edited)
+    plan = make_sync_plan(settings, client)
+    uid = lambda r: f"lmsb-{r['idnumber']}"  # noqa: E731
+    courses = [f"lmsb-EMP-2026-{m}" for m in ("emp-omvarld", "emp-ledarskap", "emp-verktyg")]
+    from lmsbridge.desired import slug
+
+    moved_from = [r for r in sample_rows() if r["idnumber"] == emp[2]["idnumber"]][0]["institution"]
+    expected = {("user", "update", uid(emp[0])), ("user", "update", uid(emp[2])), ("user", "create", uid(new)), ("user", "suspend", uid(gone)),
+                ("cohort_member", "add", f"lmsb-EMP|{uid(new)}"), ("cohort_member", "add", f"lmsb-EMP-2026|{uid(new)}"),
+                ("cohort_member", "remove", f"lmsb-EMP|{uid(gone)}"),
+                ("cohort_member", "remove", f"lmsb-EMP-2026|{uid(gone)}")}
+    for c in courses:
+        expected |= {("enrolment", "enrol", f"{c}|{uid(new)}"), ("enrolment", "suspend", f"{c}|{uid(gone)}"),
+                     ("group_member", "add", f"{c}/lmsb-g-{slug(new['institution'])}|{uid(new)}"),
+                     ("group_member", "add", f"{c}/lmsb-g-{slug(emp[2]['institution'])}|{uid(emp[2])}"),
+                     ("group_member", "remove", f"{c}/lmsb-g-{slug(moved_from)}|{uid(emp[2])}")}
+    got = plan_lines(plan)
+    got -= {a for a in got if a[0] == "group" and a[1] == "create"}  # a newcomer's organisation may be new
+    assert got == expected
+    update = next(a for a in plan.actions if a.op == "update" and a.key == uid(emp[0]))
+    assert update.after == {"lastname": "Renamed"} and update.source == f"{settings.rosters[0]}:{2 + 12 + 8}"
+    text = plan.to_text()
+    assert "user suspend: 1" in text and "enrolment suspend: 3" in text
+
+    assert run_sync(settings, client).exit_code == 0
+    assert sandbox.db.one("SELECT suspended FROM user WHERE idnumber = ?", uid(gone))["suspended"] == 1
+    before = len(sandbox.calls)
+    assert run_sync(settings, client).plan.actions == []
+    assert write_calls(sandbox, before) == []
+
+    # the leaver comes back: account and enrolments are reactivated, nothing is created twice
+    write_roster(settings.rosters[0], edited + [gone])
+    plan = make_sync_plan(settings, client)
+    assert {(a.entity, a.op) for a in plan.actions} == {("user", "reactivate"), ("enrolment", "reactivate"),
+                                                        ("cohort_member", "add")}
+    assert run_sync(settings, client).exit_code == 0
+    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE idnumber = ?", uid(gone)) == 1
+    assert run_sync(settings, client).plan.actions == []
+
+
+def test_hand_made_objects_are_reported_never_overwritten(sandbox: Sandbox, client: MoodleClient,
+                                                          settings: SyncSettings) -> None:
+    p = sample_rows()[0]
+    hand = sandbox.db.create_user(username="someone", firstname="Hand", lastname="Made", email=p["email"])
+    cat = sandbox.db.create_category(name="Misc")
+    sandbox.db.create_course(fullname="By hand", shortname="CME-2020-cme-strategy", category=cat)
+    outcome = run_sync(settings, client)
+    assert outcome.exit_code == 1
+    problems = [str(x) for x in outcome.plan.problems]
+    assert any(f"{settings.rosters[0]}:2" in x and "email" in x and f"user id {hand}" in x for x in problems)
+    assert any("CME-2020-cme-strategy" in x and "does not manage" in x for x in problems)
+    row = sandbox.db.one("SELECT * FROM user WHERE id = ?", hand)
+    assert (row["firstname"], row["idnumber"] or "") == ("Hand", "")
+    assert sandbox.db.scalar("SELECT count(*) FROM course WHERE shortname = 'CME-2020-cme-strategy'") == 1
+
+
+def test_one_bad_row_among_200_is_isolated_and_reported(sandbox: Sandbox, client: MoodleClient, tmp_path: Path
+                                                        ) -> None:
+    rows = participants("cluster-manager-education", 200)
+    rows[136]["lang"] = "zz"  # passes the roster check, refused by Moodle: not an installed language
+    path = write_roster(tmp_path / "cme.csv", rows)
+    settings = SyncSettings(source=SOURCE, rosters=[path], state_dir=tmp_path / "state")
+    outcome = run_sync(settings, client)
+    assert outcome.exit_code == 1
+    bad_id = f"lmsb-{rows[136]['idnumber']}"
+    failed = [f for f in outcome.result.failures if not f.skipped]
+    assert len(failed) == 1
+    f = failed[0]
+    assert (f.key, f.op, f.source) == (bad_id, "create", f"{path}:138")
+    assert f.errorcode == "invalidparameter" and f.hint
+    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE idnumber LIKE 'lmsb-cme%'") == 199
+    skipped = [f for f in outcome.result.failures if f.skipped]
+    assert skipped and all(bad_id in f.key and "failed earlier" in f.message for f in skipped)
+    course = sandbox.db.one("SELECT id FROM course WHERE idnumber = 'lmsb-CME-2020-cme-collaboration'")
+    assert len(client.get_enrolled_users(course["id"])) == 199
+
+
+def test_truncated_roster_is_blocked_with_exit_3(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = write_roster(tmp_path / "r.csv", participants("executive-management", 40))
+    first = run_cli(["sync", "--roster", str(path)], sandbox, tmp_path)
+    assert first.returncode == 0, first.stderr + first.stdout
+    write_roster(path, participants("executive-management", 5))
+    blocked = run_cli(["sync", "--roster", str(path)], sandbox, tmp_path)
+    assert blocked.returncode == 3, blocked.stdout + blocked.stderr
+    assert "BLOCKED by safety" in blocked.stdout and "truncated roster" in blocked.stdout
+    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE suspended = 1") == 0
+    empty = write_roster(tmp_path / "empty.csv", [])
+    assert run_cli(["sync", "--roster", str(empty)], sandbox, tmp_path).returncode == 3
+    forced = run_cli(["sync", "--roster", str(path), "--allow-mass-change"], sandbox, tmp_path)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE suspended = 1") == 35
+
+
+def test_plan_then_apply_and_drift_check(sandbox: Sandbox, tmp_path: Path, roster: Path) -> None:
+    out = tmp_path / "plan.json"
+    planned = run_cli(["plan", "--roster", str(roster), "--out", str(out)], sandbox, tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    assert "user create: 26" in planned.stdout and out.is_file()
+    assert write_calls(sandbox) == []
+    sandbox.db.create_user(username="late", firstname="L", lastname="L", email="late@example.org",
+                           idnumber=f"lmsb-{sample_rows()[0]['idnumber']}")
+    drifted = run_cli(["apply", str(out)], sandbox, tmp_path)
+    assert drifted.returncode == 4 and "changed since the plan" in drifted.stdout + drifted.stderr
+    sandbox.db.execute("DELETE FROM user WHERE username = 'late'")
+    applied = run_cli(["apply", str(out)], sandbox, tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert re.search(r"^user +create +26 +26 +0 +0$", applied.stdout, re.M)
+
+
+def test_bad_input_and_unreachable_site_exit_codes(sandbox: Sandbox, tmp_path: Path) -> None:
+    missing = run_cli(["sync", "--roster", str(tmp_path / "nope.csv")], sandbox, tmp_path)
+    assert missing.returncode == 2 and "roster file not found" in missing.stdout + missing.stderr
+    roster = write_roster(tmp_path / "r.csv", participants("executive-management", 3))
+    down = run_cli(["sync", "--roster", str(roster)], sandbox, tmp_path, LMSBRIDGE_MOODLE_URL="http://127.0.0.1:9",
+                   LMSBRIDGE_RETRIES="0")
+    assert down.returncode == 4 and "preflight" in down.stdout + down.stderr
