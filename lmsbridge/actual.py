@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lmsbridge.moodle import MoodleClient, NotFound, is_read  # noqa: F401
 
@@ -30,6 +30,7 @@ class Scope(BaseModel):
     users: list[str] = []  # user idnumbers: desired, plus those lmsbridge knows it manages
     new_user_logins: dict[str, tuple[str, str]] = {}  # idnumber -> (username, email), for clash look-ups
     cohorts: list[str] = []
+    enrolled: dict[str, list[str]] = {}  # course idnumber -> user idnumbers the rosters enrol there
 
 
 class ACategory(BaseModel):
@@ -38,6 +39,7 @@ class ACategory(BaseModel):
     name: str
     parent: int = 0
     description: str = ""
+    coursecount: int = Field(0, exclude=True)  # not part of the fingerprint: it changes as courses are made
 
 
 class ACourse(BaseModel):
@@ -182,14 +184,16 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         if idn.startswith(prefix):
             state.categories[idn] = ACategory(id=raw["id"], idnumber=idn, name=_s(raw.get("name")),
                                               parent=int(raw.get("parent") or 0),
-                                              description=_s(raw.get("description")))
+                                              description=_s(raw.get("description")),
+                                              coursecount=int(raw.get("coursecount") or 0))
 
     # Courses: those in our categories, then look-ups for the ones not found there.
     def in_category(cat: ACategory) -> list[dict]:
         return (r.call("core_course_get_courses_by_field", {"field": "category", "value": cat.id}) or {}
                 ).get("courses", [])
 
-    for courses in r.map(in_category, list(state.categories.values())):
+    with_courses = [c for c in state.categories.values() if c.coursecount]  # a parent category has none
+    for courses in r.map(in_category, with_courses):
         for raw in courses:
             if _s(raw.get("idnumber")).startswith(prefix):
                 state.courses[raw["idnumber"]] = _course(raw)
@@ -210,33 +214,49 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
             state.clashes.append(Clash(entity="course", key=idn, field="shortname", value=raw["shortname"],
                                        other_id=raw["id"], other_idnumber=_s(raw.get("idnumber"))))
 
-    # Enrolments per course (all, then the active ones) and groups per course.
-    def course_reads(course: ACourse) -> tuple[ACourse, list[dict], set[int], list[dict]]:
-        everyone = r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
-            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": 0}]}) or []
-        active = r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
-            {"name": "userfields", "value": "id"}, {"name": "onlyactive", "value": 1}]}) or []
-        groups = r.call("core_group_get_course_groups", {"courseid": course.id}) or []
-        return course, everyone, {u["id"] for u in active}, groups
+    # Users: the scope's (desired, and those lmsbridge managed before: leavers are found this way).
+    for raw in r.batched("core_user_get_users_by_field", "values", sorted(scope.users), {"field": "idnumber"}):
+        user = _user(raw)
+        state.users[user.idnumber] = user
 
-    for course, everyone, active, groups in r.map(course_reads, list(state.courses.values())):
+    # Per course: the active enrolments and the groups. Only a course where a wanted participant is missing
+    # from the active list is read again in full, to tell a suspended enrolment from none (so a course in
+    # line with the rosters costs one enrolment read).
+    def course_reads(course: ACourse) -> tuple[ACourse, list[dict], list[dict]]:
+        active = r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
+            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": 1}]}) or []
+        groups = r.call("core_group_get_course_groups", {"courseid": course.id}) or []
+        return course, active, groups
+
+    def full_read(course: ACourse) -> tuple[ACourse, list[dict]]:
+        return course, r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
+            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": 0}]}) or []
+
+    def keep(course: ACourse, users: list[dict], active: bool) -> None:
         per_user = state.enrolments.setdefault(course.idnumber, {})
-        for u in everyone:
-            per_user[u["id"]] = AEnrolment(roles=sorted(x["roleid"] for x in u.get("roles", []) or []),
-                                           active=u["id"] in active)
-            state.enrolled_idnumbers[u["id"]] = _s(u.get("idnumber"))
+        for u in users:
+            if u["id"] not in per_user:
+                per_user[u["id"]] = AEnrolment(roles=sorted(x["roleid"] for x in u.get("roles", []) or []),
+                                               active=active)
+                state.enrolled_idnumbers[u["id"]] = _s(u.get("idnumber"))
+
+    incomplete = []
+    for course, active, groups in r.map(course_reads, list(state.courses.values())):
+        keep(course, active, True)
+        wanted_ids = {state.users[i].id for i in scope.enrolled.get(course.idnumber, []) if i in state.users}
+        if wanted_ids - {u["id"] for u in active}:
+            incomplete.append(course)
         for g in groups:
             idn = _s(g.get("idnumber"))
             if idn.startswith(prefix):
                 state.groups[f"{course.idnumber}/{idn}"] = AGroup(id=g["id"], courseid=course.id, idnumber=idn,
                                                                   name=_s(g.get("name")))
+    for course, everyone in r.map(full_read, incomplete):
+        keep(course, everyone, False)
     if state.groups:
         by_id = {g.id: g for g in state.groups.values()}
         for entry in r.batched("core_group_get_group_members", "groupids", sorted(by_id)):
             by_id[entry["groupid"]].members = sorted(entry.get("userids", []))
-
-    # Users: the scope's, plus every enrolled user carrying our prefix (leavers are found this way).
-    wanted = set(scope.users) | {i for i in state.enrolled_idnumbers.values() if i.startswith(prefix)}
 
     # Cohorts: a search for the prefix, then members of ours.
     found = r.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextlevel": "system",
@@ -252,16 +272,17 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         for entry in r.batched("core_cohort_get_cohort_members", "cohortids", sorted(by_cid)):
             by_cid[entry["cohortid"]].members = sorted(entry.get("userids", []))
 
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(wanted), {"field": "idnumber"}):
+    # Ours, enrolled or in our cohorts, but not asked for (leavers lmsbridge did not know of): read them too.
+    known_ids = {u.id for u in state.users.values()}
+    extra = {i for uid, i in state.enrolled_idnumbers.items() if i.startswith(prefix) and uid not in known_ids}
+    members = {m for c in state.cohorts.values() for m in c.members} - known_ids - set(state.enrolled_idnumbers)
+    for raw in r.batched("core_user_get_users_by_field", "values", sorted(extra), {"field": "idnumber"}):
         user = _user(raw)
         state.users[user.idnumber] = user
-    known_ids = {u.id for u in state.users.values()}
-    members = {m for c in state.cohorts.values() for m in c.members} - known_ids
-    if members:  # cohort members that are ours but were not asked for: leavers
-        for raw in r.batched("core_user_get_users_by_field", "values", sorted(members), {"field": "id"}):
-            user = _user(raw)
-            if user.idnumber.startswith(prefix):
-                state.users[user.idnumber] = user
+    for raw in r.batched("core_user_get_users_by_field", "values", sorted(members), {"field": "id"}):
+        user = _user(raw)
+        if user.idnumber.startswith(prefix):
+            state.users[user.idnumber] = user
 
     # Clashes: accounts made by hand with the login of a user we would create.
     new = {k: v for k, v in scope.new_user_logins.items() if k not in state.users}

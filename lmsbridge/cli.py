@@ -511,6 +511,7 @@ def certificates(ctx: click.Context, out: Path, state_dir: Path | None, pdf: boo
 @certificates.command("verify")
 @click.argument("code")
 @click.pass_context
+@_report_errors
 def certificates_verify(ctx: click.Context, code: str) -> None:
     """Check a certificate's verification code: valid (who, what, when), exit 0; invalid, exit 1."""
     from lmsbridge.report import verify_certificate

@@ -48,7 +48,15 @@ def scope_of(desired: DesiredState, known_users: set[str] = frozenset()) -> Scop
         course_shortnames={k: c.shortname for k, c in desired.courses.items()},
         users=sorted(set(desired.users) | {u for u in known_users if u.startswith(desired.prefix)}),
         new_user_logins={k: (u.username, u.email) for k, u in desired.users.items()},
-        cohorts=sorted(desired.cohorts))
+        cohorts=sorted(desired.cohorts), enrolled=_enrolled(desired))
+
+
+def _enrolled(desired: DesiredState) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for e in desired.enrolments.values():
+        if not e.suspended:
+            out.setdefault(e.course, []).append(e.user)
+    return out
 
 
 def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings: PlanSettings) -> Plan:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from lmsbridge.delivery import Delivery
+from lmsbridge.delivery import ConfigError, Delivery
 from lmsbridge.report.model import ReportData
 from lmsbridge.report.registry import Certificate, Registry
 from lmsbridge.report.rules import CertificateSpec, Qualification, evaluate
@@ -144,7 +144,7 @@ def issue_certificates(report: ReportData, deliveries: list[Delivery], specs: di
     registry and write it to `out/<programme>/<number>.html` (and .pdf: `pdf` None = when Chromium exists)."""
     chromium = chromium_path() if pdf is not False else None
     if pdf and chromium is None:
-        raise FileNotFoundError(f"no Chromium at {os.environ.get(CHROMIUM_ENV) or DEFAULT_CHROMIUM} to print PDFs "
+        raise ConfigError(f"no Chromium at {os.environ.get(CHROMIUM_ENV) or DEFAULT_CHROMIUM} to print PDFs "
                                 f"(set {CHROMIUM_ENV}, or leave PDFs out)")
     run = CertificateRun()
     for delivery in deliveries:

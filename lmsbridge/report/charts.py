@@ -65,7 +65,7 @@ def completion_bars(title: str, groups: list[StateCounts], *, what: str = "parti
     """Horizontal 100% stacked bars: completed / in progress / not started, one bar per group."""
     if not groups:
         return f'<p class="empty">{escape(title)}: no data.</p>\n'
-    label_w, bar_w, row_h, top = 190, 290, 30, 32
+    label_w, bar_w, row_h, top = 210, 280, 30, 32
     width, height = label_w + bar_w + 100, top + row_h * len(groups) + 8
     parts = []
     legend_x = label_w
@@ -75,7 +75,7 @@ def completion_bars(title: str, groups: list[StateCounts], *, what: str = "parti
         legend_x += 105
     for n, g in enumerate(groups):
         y = top + n * row_h
-        label = g.label if len(g.label) <= 25 else g.label[:24] + "…"
+        label = g.label if len(g.label) <= 24 else g.label[:23] + "…"
         parts.append(f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" class="label">'
                      f'<title>{escape(g.label)}</title>{escape(label)}</text>')
         x = float(label_w)

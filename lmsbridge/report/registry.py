@@ -23,6 +23,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from lmsbridge.delivery import ConfigError
+
 SECRET_ENV = "LMSBRIDGE_CERT_SECRET"
 STATE_ENV = "LMSBRIDGE_STATE_DIR"
 SECRET_FILE = "cert-secret"
@@ -118,7 +120,7 @@ class Registry:
                 os.chmod(path, 0o600)  # someone loosened it: only the owner may read the secret
             value = path.read_text(encoding="utf-8").strip()
             if not value:
-                raise ValueError(f"{path} is empty: delete it to have a new secret made (certificates issued "
+                raise ConfigError(f"{path} is empty: delete it to have a new secret made (certificates issued "
                                  "with the old one will then no longer verify), or set LMSBRIDGE_CERT_SECRET") \
                     from None
             return value
@@ -148,12 +150,12 @@ class Registry:
     def find(self, programme: str, participant: str) -> Certificate | None:
         row = self.conn.execute("SELECT code, data FROM certificate WHERE programme = ? AND participant = ?",
                                 (programme, participant)).fetchone()
-        return Certificate.model_validate({**json.loads(row[1]), "code": row[0]}) if row else None
+        return Certificate.model_validate({**json.loads(row[1]), "code": format_code(row[0])}) if row else None
 
     def all(self, programme: str | None = None) -> list[Certificate]:
         sql = "SELECT code, data FROM certificate" + (" WHERE programme = ?" if programme else "") + " ORDER BY number"
         rows = self.conn.execute(sql, (programme,) if programme else ()).fetchall()
-        return [Certificate.model_validate({**json.loads(data), "code": code}) for code, data in rows]
+        return [Certificate.model_validate({**json.loads(data), "code": format_code(code)}) for code, data in rows]
 
     def issue(self, *, programme: str, prefix: str, participant: str, name: str, lang: str, intake: str = "",
               completed_on: str = "", modules: list[str] | None = None, events: int = 0,

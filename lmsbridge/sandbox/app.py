@@ -60,8 +60,9 @@ class Sandbox:
         if self._httpd is None:
             self._httpd = SandboxHTTPServer((self.host, self.port), self)
             self.port = self._httpd.server_address[1]
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="lmsbridge-sandbox",
-                                            daemon=True)
+            # A short poll interval: stop() returns at once instead of after up to half a second.
+            self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                            name="lmsbridge-sandbox", daemon=True)
             self._thread.start()
         return self
 

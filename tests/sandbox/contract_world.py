@@ -70,7 +70,8 @@ def build_world(sb: Sandbox) -> dict[str, int]:
         ids["todelete"] = db.create_course(fullname="To delete", shortname=f"DEL-{SUFFIX}", category=ids["prog"])
         a = db.add_scorm(ids["courseA"], "Golf SCORM", idnumber=f"scorm-a-{SUFFIX}", completionstatusrequired=6,
                          package=b"PK\x05\x06" + b"\0" * 18, reference="singlescobasic.zip",
-                         scoes=[{"identifier": "item_1", "title": "Golf Explained", "launch": "shared/launchpage.html"}])
+                         scoes=[{"identifier": "item_1", "title": "Golf Explained",
+                                 "launch": "shared/launchpage.html"}])
         b = db.add_scorm(ids["courseA"], "SCORM 2004 sample", idnumber=f"scorm2004-a-{SUFFIX}", version="SCORM_1.3")
         db.add_scorm(ids["dup"], "Template SCORM")
         db.add_scorm(ids["import"], "Template SCORM")
@@ -104,7 +105,8 @@ def build_world(sb: Sandbox) -> dict[str, int]:
         db.execute("INSERT INTO course_completion_criteria VALUES (?, ?)", ids["courseA"], a["cmid"])
         db.execute("INSERT INTO course_completions VALUES (?, ?, 1)", ids["courseA"], ids["stu0"])
         ids["fw"] = db.insert("competency_framework", shortname=f"Lab FW {SUFFIX}", idnumber=f"fw-{SUFFIX}",
-                              scaleid=2, scaleconfiguration='[{"scaleid":"2"},{"id":1,"scaledefault":1,"proficient":1}]',
+                              scaleid=2,
+                              scaleconfiguration='[{"scaleid":"2"},{"id":1,"scaledefault":1,"proficient":1}]',
                               contextid=1, timecreated=1, timemodified=1, usermodified=3)
         ids["comp"] = db.insert("competency", shortname=f"Putting {SUFFIX}", idnumber=f"comp-{SUFFIX}",
                                 competencyframeworkid=ids["fw"], timecreated=1, timemodified=1, usermodified=3)

@@ -44,9 +44,9 @@ def _check_unique(call: Call, course: dict[str, Any], exclude: int = 0) -> None:
 def _category_context(call: Call, categoryid: int) -> None:
     if not call.store.scalar("SELECT 1 FROM course_categories WHERE id = ?", categoryid):
         raise MoodleException(
-            "errorcatcontextnotvalid", f"You cannot execute functions in the category context (category id:"
-                                       f"{categoryid}). The context error message was: Invalid parameter value detected",
-            "Context does not exist")
+            "errorcatcontextnotvalid",
+            f"You cannot execute functions in the category context (category id:{categoryid}). "
+            "The context error message was: Invalid parameter value detected", "Context does not exist")
 
 
 def _invalid(name: str) -> MoodleException:
