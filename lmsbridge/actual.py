@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -31,6 +32,10 @@ class Scope(BaseModel):
     new_user_logins: dict[str, tuple[str, str]] = {}  # idnumber -> (username, email), for clash look-ups
     cohorts: list[str] = []
     enrolled: dict[str, list[str]] = {}  # course idnumber -> user idnumbers the rosters enrol there
+    groups: dict[str, list[str]] = {}  # course idnumber -> group idnumbers the rosters want there
+    # Moodle ids the journal remembers: read by id in one call each, and verified; a miss falls back to look-ups.
+    known_courses: dict[str, int] = {}
+    known_groups: dict[str, int] = {}  # "course idnumber/group idnumber" -> id
 
 
 class ACategory(BaseModel):
@@ -54,7 +59,8 @@ class ACourse(BaseModel):
     lang: str = ""
 
 
-class AUser(BaseModel):
+@dataclass(slots=True)
+class AUser:  # slotted: one per participant
     id: int
     idnumber: str = ""
     username: str = ""
@@ -85,8 +91,9 @@ class AGroup(BaseModel):
     members: list[int] = []
 
 
-class AEnrolment(BaseModel):
-    roles: list[int] = []
+@dataclass(slots=True)
+class AEnrolment:  # slotted: several per participant
+    roles: list[int] = field(default_factory=list)
     active: bool = True
 
 
@@ -187,15 +194,12 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
                                               description=_s(raw.get("description")),
                                               coursecount=int(raw.get("coursecount") or 0))
 
-    # Courses: those in our categories, then look-ups for the ones not found there.
-    def in_category(cat: ACategory) -> list[dict]:
-        return (r.call("core_course_get_courses_by_field", {"field": "category", "value": cat.id}) or {}
-                ).get("courses", [])
-
-    with_courses = [c for c in state.categories.values() if c.coursecount]  # a parent category has none
-    for courses in r.map(in_category, with_courses):
-        for raw in courses:
-            if _s(raw.get("idnumber")).startswith(prefix):
+    # Courses: those the journal knows, by id in one call; look-ups for the others.
+    known = {v: k for k, v in scope.known_courses.items() if k in scope.courses}
+    if known:
+        answer = r.call("core_course_get_courses_by_field", {"field": "ids", "value": ",".join(map(str, known))})
+        for raw in (answer or {}).get("courses", []):
+            if known.get(raw["id"]) == _s(raw.get("idnumber")):
                 state.courses[raw["idnumber"]] = _course(raw)
     missing = [c for c in scope.courses if c not in state.courses]
 
@@ -222,10 +226,16 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     # Per course: the active enrolments and the groups. Only a course where a wanted participant is missing
     # from the active list is read again in full, to tell a suspended enrolment from none (so a course in
     # line with the rosters costs one enrolment read).
-    def course_reads(course: ACourse) -> tuple[ACourse, list[dict], list[dict]]:
+    # Groups of a course are read only when the journal does not know the ids of all the groups wanted there.
+    known_groups = {k: v for k, v in scope.known_groups.items() if k.split("/", 1)[0] in state.courses}
+
+    def needs_group_read(course: ACourse) -> bool:
+        return any(f"{course.idnumber}/{g}" not in known_groups for g in scope.groups.get(course.idnumber, []))
+
+    def course_reads(course: ACourse, groups_too: bool) -> tuple[ACourse, list[dict], list[dict] | None]:
         active = r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
             {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": 1}]}) or []
-        groups = r.call("core_group_get_course_groups", {"courseid": course.id}) or []
+        groups = r.call("core_group_get_course_groups", {"courseid": course.id}) or [] if groups_too else None
         return course, active, groups
 
     def full_read(course: ACourse) -> tuple[ACourse, list[dict]]:
@@ -240,22 +250,40 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
                                                active=active)
                 state.enrolled_idnumbers[u["id"]] = _s(u.get("idnumber"))
 
-    incomplete = []
-    for course, active, groups in r.map(course_reads, list(state.courses.values())):
-        keep(course, active, True)
-        wanted_ids = {state.users[i].id for i in scope.enrolled.get(course.idnumber, []) if i in state.users}
-        if wanted_ids - {u["id"] for u in active}:
-            incomplete.append(course)
+    def keep_groups(course: ACourse, groups: list[dict]) -> None:
         for g in groups:
             idn = _s(g.get("idnumber"))
             if idn.startswith(prefix):
                 state.groups[f"{course.idnumber}/{idn}"] = AGroup(id=g["id"], courseid=course.id, idnumber=idn,
                                                                   name=_s(g.get("name")))
+
+    courses = list(state.courses.values())
+    incomplete = []
+    for course, active, groups in r.map(lambda c: course_reads(c, needs_group_read(c)), courses):
+        keep(course, active, True)
+        wanted_ids = {state.users[i].id for i in scope.enrolled.get(course.idnumber, []) if i in state.users}
+        if wanted_ids - {u["id"] for u in active}:
+            incomplete.append(course)
+        if groups is None:  # known from the journal; verified below by reading their members
+            for key, gid in known_groups.items():
+                if key.split("/", 1)[0] == course.idnumber:
+                    state.groups[key] = AGroup(id=gid, courseid=course.id, idnumber=key.split("/", 1)[1], name="")
+        else:
+            keep_groups(course, groups)
     for course, everyone in r.map(full_read, incomplete):
         keep(course, everyone, False)
     if state.groups:
         by_id = {g.id: g for g in state.groups.values()}
-        for entry in r.batched("core_group_get_group_members", "groupids", sorted(by_id)):
+        try:
+            entries = r.batched("core_group_get_group_members", "groupids", sorted(by_id))
+        except NotFound:  # a remembered group is gone: read the groups of every course instead
+            state.groups = {}
+            for course, groups in r.map(lambda c: (c, r.call("core_group_get_course_groups",
+                                                             {"courseid": c.id}) or []), courses):
+                keep_groups(course, groups)
+            by_id = {g.id: g for g in state.groups.values()}
+            entries = r.batched("core_group_get_group_members", "groupids", sorted(by_id))
+        for entry in entries:
             by_id[entry["groupid"]].members = sorted(entry.get("userids", []))
 
     # Cohorts: a search for the prefix, then members of ours.

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lmsbridge.journal import Journal
 from lmsbridge.moodle import (
@@ -103,6 +103,7 @@ class ApplyResult(BaseModel):
     calls: int = 0
     reconciled: int = 0
     interrupted: bool = False
+    ids: dict[str, dict[str, int]] = Field({}, exclude=True)  # every Moodle id known at the end (journal hint)
 
     @property
     def failed(self) -> int:
@@ -147,6 +148,7 @@ class Applier:
                 self._categories(actions)
             else:
                 self._phase(phase, actions)
+        self.result.ids = self.ids
         return self.result
 
     def _categories(self, actions: list[Action]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
@@ -40,7 +41,8 @@ class DCourse(BaseModel):
     source: str = ""
 
 
-class DUser(BaseModel):
+@dataclass(slots=True)
+class DUser:  # slotted: one per participant
     idnumber: str
     username: str
     firstname: str
@@ -59,6 +61,8 @@ class DCohort(BaseModel):
     name: str
     description: str = ""
     source: str = ""
+    # Members are only ever added (an alumni cohort: a roster that no longer lists someone never drops them).
+    keep_members: bool = False
 
 
 class DGroup(BaseModel):
@@ -68,7 +72,8 @@ class DGroup(BaseModel):
     source: str = ""
 
 
-class DEnrolment(BaseModel):
+@dataclass(slots=True)
+class DEnrolment:  # slotted: several per participant
     course: str
     user: str
     role: str = "student"

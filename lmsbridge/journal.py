@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS actions (
     outcome TEXT, moodle_id INTEGER, error TEXT, at TEXT, PRIMARY KEY (run_id, seq)
 );
 CREATE TABLE IF NOT EXISTS managed_users (idnumber TEXT PRIMARY KEY, moodle_id INTEGER, last_run TEXT);
+CREATE TABLE IF NOT EXISTS known_ids (entity TEXT, key TEXT, moodle_id INTEGER, PRIMARY KEY (entity, key));
 """
 
 
@@ -157,6 +158,17 @@ class Journal:
                                  "moodle_id = excluded.moodle_id, last_run = excluded.last_run",
                                  [(k, v, run_id) for k, v in idnumbers.items()])
             self._db.execute("COMMIT")
+
+    def remember_ids(self, entity: str, ids: dict[str, int]) -> None:
+        """Moodle ids of courses and groups: a hint that saves reads (always verified against the site)."""
+        with self._mutex:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM known_ids WHERE entity = ?", (entity,))
+            self._db.executemany("INSERT INTO known_ids VALUES (?, ?, ?)", [(entity, k, v) for k, v in ids.items()])
+            self._db.execute("COMMIT")
+
+    def known_ids(self, entity: str) -> dict[str, int]:
+        return dict(self._db.execute("SELECT key, moodle_id FROM known_ids WHERE entity = ?", (entity,)).fetchall())
 
     def managed_users(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT idnumber FROM managed_users")}

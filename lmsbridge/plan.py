@@ -8,6 +8,7 @@ into web-service calls; every decision is here.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -35,8 +36,10 @@ REMOVALS = {("user", "suspend"), ("enrolment", "suspend"), ("enrolment", "unenro
             ("group_member", "remove")}
 
 
-class Action(BaseModel):
-    seq: int = 0
+@dataclass(slots=True)
+class Action:
+    """A slotted dataclass rather than a model: a first sync of 100,000 participants plans about a million."""
+
     entity: str
     key: str
     op: str
@@ -44,6 +47,7 @@ class Action(BaseModel):
     after: dict[str, Any] | None = None
     source: str = ""
     reason: str = ""
+    seq: int = 0
 
     def line(self) -> str:
         change = ""

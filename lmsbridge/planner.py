@@ -9,7 +9,7 @@ and check the safety thresholds before any removal.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -41,9 +41,16 @@ def _text(value: str) -> str:
     return " ".join(_TAG.sub(" ", value or "").split())
 
 
-def scope_of(desired: DesiredState, known_users: set[str] = frozenset()) -> Scope:  # type: ignore[assignment]
-    """What to read from Moodle for this desired state (``known_users``: idnumbers lmsbridge managed before)."""
+def scope_of(desired: DesiredState, known_users: set[str] = frozenset(),  # type: ignore[assignment]
+             known_ids: dict[str, dict[str, int]] | None = None) -> Scope:
+    """What to read from Moodle for this desired state (``known_users``: idnumbers lmsbridge managed before;
+    ``known_ids``: Moodle ids of courses and groups the journal remembers)."""
+    groups: dict[str, list[str]] = {}
+    for g in desired.groups.values():
+        groups.setdefault(g.course, []).append(g.idnumber)
     return Scope(
+        groups=groups, known_courses=(known_ids or {}).get("course", {}),
+        known_groups=(known_ids or {}).get("group", {}),
         prefix=desired.prefix, categories=sorted(desired.categories), courses=sorted(desired.courses),
         course_shortnames={k: c.shortname for k, c in desired.courses.items()},
         users=sorted(set(desired.users) | {u for u in known_users if u.startswith(desired.prefix)}),
@@ -64,6 +71,12 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
     problems = [Problem(severity=p.severity, source=p.where, message=p.message, hint=p.hint)  # type: ignore
                 for p in desired.problems]
     ids: dict[str, dict[str, int]] = {"category": {}, "course": {}, "user": {}, "cohort": {}, "group": {}}
+
+    cache: dict[tuple, dict] = {}
+
+    def shared(**values: Any) -> dict[str, Any]:
+        """One dict object for equal values (read-only by convention): a million enrolments share a handful."""
+        return cache.setdefault(tuple(values.items()), values)
 
     def act(entity: str, key: str, op: str, before: dict | None, after: dict | None, source: str, reason: str
             ) -> None:
@@ -193,12 +206,10 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         current = {idnumber_of.get(uid, "") for uid in (have.members if have else [])}
         for uid, source in wanted.items():
             if uid in available_users and uid not in current:
-                act("cohort_member", f"{key}|{uid}", "add", None, {"cohort": key, "user": uid}, source,
-                    "member by the roster")
+                act("cohort_member", f"{key}|{uid}", "add", None, None, source, "member by the roster")
         for uid in sorted(current):
-            if uid.startswith(desired.prefix) and uid not in wanted:
-                act("cohort_member", f"{key}|{uid}", "remove", {"cohort": key, "user": uid}, None, "",
-                    "no longer a member by the rosters")
+            if uid.startswith(desired.prefix) and uid not in wanted and not desired.cohorts[key].keep_members:
+                act("cohort_member", f"{key}|{uid}", "remove", None, None, "", "no longer a member by the rosters")
 
     # --- enrolments ---
     desired_enrolled: dict[str, set[str]] = {}
@@ -213,8 +224,8 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
                                     hint=f"use one of {', '.join(sorted(settings.roles))} (LMSBRIDGE_ROLES maps "
                                          "role shortnames to ids)"))
             continue
-        after = {"course": want.course, "user": want.user, "role": want.role, "roleid": roleid,
-                 "timestart": want.timestart, "timeend": want.timeend, "suspend": int(want.suspended)}
+        after = shared(role=want.role, roleid=roleid, timestart=want.timestart, timeend=want.timeend,
+                       suspend=int(want.suspended))
         uid = user_ids.get(want.user)
         have = actual.enrolments.get(want.course, {}).get(uid) if uid else None
         if have is None:
@@ -241,7 +252,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
                 roleid = have.roles[0] if have.roles else settings.roles.get("student", 5)
                 ids["user"].setdefault(idn, uid)
                 act("enrolment", f"{course_key}|{idn}", op, {"active": True, "roles": have.roles},
-                    {"course": course_key, "user": idn, "roleid": roleid, "suspend": 1}, "",
+                    shared(roleid=roleid, suspend=1), "",
                     "no roster enrols this participant here any more")
 
     # --- groups and members ---
@@ -258,13 +269,11 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         wanted = desired.group_members.get(key, {})
         for uid, source in wanted.items():
             if uid in available_users and uid not in current and uid in desired_enrolled.get(want.course, ()):
-                act("group_member", f"{key}|{uid}", "add", None, {"group": key, "user": uid}, source,
-                    f"{want.name}")
+                act("group_member", f"{key}|{uid}", "add", None, None, source, want.name)
         enrolled = desired_enrolled.get(want.course, set())
         for uid in sorted(current):
             if uid.startswith(desired.prefix) and uid not in wanted and uid in enrolled:
-                act("group_member", f"{key}|{uid}", "remove", {"group": key, "user": uid}, None, "",
-                    f"no longer in {want.name} by the rosters")
+                act("group_member", f"{key}|{uid}", "remove", None, None, "", f"no longer in {want.name} by the rosters")
 
     # --- order, safety ---
     rank = {phase: i for i, phase in enumerate(PHASES)}

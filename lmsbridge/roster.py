@@ -66,10 +66,10 @@ class RosterRow:
     intake: str = ""
     cohorts: list[str] = field(default_factory=list)
     courses: list[CourseRef] = field(default_factory=list)
+    source: str = ""  # "file:line", made once: every object from this row shares it
 
-    @property
-    def source(self) -> str:
-        return f"{self.file}:{self.line}"
+    def __post_init__(self) -> None:
+        self.source = f"{self.file}:{self.line}"
 
 
 @dataclass

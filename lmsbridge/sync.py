@@ -137,16 +137,20 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
     desired = desired or load_desired(settings)
     preflight(client)
     known = journal.managed_users() if journal else set()
-    scope = scope_of(desired, known)
+    ids = {e: journal.known_ids(e) for e in ("course", "group")} if journal else None
+    scope = scope_of(desired, known, ids)
     try:
         actual = read_actual(client, scope, concurrency=settings.concurrency)
     except MoodleError as exc:
         raise SyncError(f"reading Moodle failed: {exc}", SITE_FAILED) from None
-    return make_plan(desired, actual, scope, PlanSettings(
+    plan = make_plan(desired, actual, scope, PlanSettings(
         roles=settings.roles, on_leave=settings.on_leave, safety=settings.safety,
         allow_mass_change=settings.allow_mass_change,
         last_roster_rows=journal.last_roster_rows() if journal else None, now=int(time.time()),
         site_url=client.url))
+    log.info("planned %d changes from %d roster rows (%d read calls, %d problems)", len(plan.actions),
+             plan.roster_rows, plan.reads, len(plan.problems), extra={"count": len(plan.actions)})
+    return plan
 
 
 def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, journal: Journal, *,
@@ -176,11 +180,15 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
     except SiteFailure as exc:
         journal.finish_run(run_id, "failed", SITE_FAILED, {})
         raise SyncError(f"Moodle stopped answering usefully: {exc}", SITE_FAILED) from None
-    managed = {k: v for k, v in plan.ids.get("user", {}).items() if k.startswith(plan.prefix)}
+    managed = {k: v for k, v in result.ids.get("user", {}).items() if k.startswith(plan.prefix)}
     journal.remember_users(managed, run_id)
+    for entity in ("course", "group"):
+        journal.remember_ids(entity, result.ids.get(entity, {}))
     code = ROWS_FAILED if (result.failures or plan.errors) else OK
     status = "interrupted" if result.interrupted else ("partial" if code else "applied")
     journal.finish_run(run_id, status, code, result.applied)
+    log.info("run %s %s: %d write calls, %d failed rows, exit %d", run_id, status, result.calls,
+             len(result.failures), code, extra={"run_id": run_id})
     outcome = SyncOutcome(exit_code=code, plan=plan, result=result, run_id=run_id,
                           seconds=round(time.monotonic() - started, 3),
                           message="interrupted: stopped after the current batch" if result.interrupted else "")

@@ -769,10 +769,6 @@
     go(state.page, false);
   }
 
-  // Exposed for unit-level checks from tests; the SCO itself runs on load.
-  window.lmsbridgeInternals = { encodeState, decodeState, timespan12, duration2004, timestamp2004, chooseLanguage,
-                                interactionData, isCorrect };
-
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 }());
