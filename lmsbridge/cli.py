@@ -200,7 +200,7 @@ def _sync_options(f):  # type: ignore[no-untyped-def]
         click.option("--source", type=click.Path(file_okay=False, path_type=Path), envvar="LMSBRIDGE_SOURCE",
                      help="The course sources with each programme's moodle.toml (env LMSBRIDGE_SOURCE)."),
         click.option("--roster", "rosters", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-                     envvar="LMSBRIDGE_ROSTERS", help="A roster CSV (repeatable; env LMSBRIDGE_ROSTERS, space-separated)."),
+                     envvar="LMSBRIDGE_ROSTERS", help="A roster CSV (repeatable; env LMSBRIDGE_ROSTERS, several separated by ':' as in PATH)."),
         click.option("--prefix", envvar="LMSBRIDGE_PREFIX", help="idnumber prefix of what lmsbridge owns [lmsb-] (env LMSBRIDGE_PREFIX)."),
         click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), envvar="LMSBRIDGE_STATE_DIR",
                      help="Journal, lock and run summaries [.lmsbridge] (env LMSBRIDGE_STATE_DIR)."),

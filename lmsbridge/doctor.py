@@ -51,6 +51,8 @@ REQUIRED_FUNCTIONS: tuple[str, ...] = (
     "core_group_create_groups",
     "core_group_get_course_groups",
     "core_group_add_group_members",
+    "core_group_get_group_members",
+    "core_group_delete_group_members",
     # grades, completion
     "gradereport_user_get_grade_items",
     "core_grades_get_gradeitems",

@@ -79,7 +79,8 @@ def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
     calls = f"{data['read_calls']} read and {data['write_calls']} write calls"
     tail = f"exit {outcome.exit_code} ({data['meaning']})"
     if outcome.dry_run:
-        tail += ", dry run: nothing applied"
+        tail = f"exit {outcome.exit_code}, dry run: nothing applied" + (
+            " (a safety threshold would block it)" if outcome.exit_code == 3 else "")
     lines.append(f"\n{calls}, {outcome.seconds:.1f} s; {tail}")
     if outcome.message:
         lines.append(outcome.message)

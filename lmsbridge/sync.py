@@ -63,7 +63,7 @@ class SyncSettings(BaseModel):
     """Every field has its environment variable (named in the CLI option)."""
 
     source: Path = Path("course_packages")  # LMSBRIDGE_SOURCE
-    rosters: list[Path] = []  # LMSBRIDGE_ROSTERS (os.pathsep-separated)
+    rosters: list[Path] = []  # LMSBRIDGE_ROSTERS (separated by os.pathsep, as PATH)
     prefix: str = DEFAULT_PREFIX  # LMSBRIDGE_PREFIX
     state_dir: Path = Path(".lmsbridge")  # LMSBRIDGE_STATE_DIR
     concurrency: int = Field(2, ge=1, le=16)  # LMSBRIDGE_CONCURRENCY

@@ -10,7 +10,8 @@ from typing import Any
 from lmsbridge.sandbox import functions  # noqa: F401  (registers every family)
 from lmsbridge.sandbox.faults import FaultPlan, Faults
 from lmsbridge.sandbox.phpform import UploadedFile
-from lmsbridge.sandbox.registry import REGISTRY, TokenInfo
+from lmsbridge.sandbox.functions.lmsbridge_plugin import PLUGIN_COMPONENT
+from lmsbridge.sandbox.registry import REGISTRY, Function, TokenInfo
 from lmsbridge.sandbox.server import SandboxHTTPServer
 from lmsbridge.sandbox.store import CONTEXT_USER, WS_USER_ID, Store
 
@@ -25,6 +26,8 @@ class Sandbox:
     token: the main token (full access); without one a stored main token is reused, else a random one is made.
     faults: latency and injected failures (see faults.Faults); `sb.fault_plan.script(...)` scripts exact faults.
     debug: include "debuginfo" in errors, as a site with debugging >= NORMAL does.
+    plugin: the companion plugin local_lmsbridge is installed (its local_lmsbridge_* functions exist); False is a
+    site without it, where those names answer as any unknown function does.
     `sb.db` is the Store: seed and inspect state directly (create_user, create_course, enrol, add_scorm, q, ...).
     """
 
@@ -32,7 +35,7 @@ class Sandbox:
                  max_input_vars: int = 5000, faults: Faults | dict | None = None, debug: bool = False, *,
                  post_max_size: int = 8 * MIB, upload_max_filesize: int = 2 * MIB,
                  langs: tuple[str, ...] = DEFAULT_LANGS, site_name: str = "lmsbridge sandbox",
-                 webservices_enabled: bool = True) -> None:
+                 webservices_enabled: bool = True, plugin: bool = True) -> None:
         self.host, self.port = host, port
         self.db = self.store = Store(state or ":memory:", site_name=site_name)
         self.max_input_vars = max_input_vars
@@ -43,6 +46,10 @@ class Sandbox:
         self.upload_max_filesize = upload_max_filesize
         self.langs = frozenset(langs)
         self.webservices_enabled = webservices_enabled
+        self.plugin = plugin
+        # The functions this site has: core ones always, the plugin's only when it is installed.
+        self.functions: dict[str, Function] = {n: f for n, f in REGISTRY.items()
+                                               if plugin or f.component != PLUGIN_COMPONENT}
         self.calls: list[str] = []  # names of the calls that ran (committed), in order
         with self.db.transaction():
             if token:
@@ -111,14 +118,17 @@ class Sandbox:
         row = self.db.one("SELECT * FROM token WHERE token = ?", token)
         if row is None:
             return None
-        return TokenInfo(token=token, userid=row["userid"],
-                         functions=None if row["functions"] is None else frozenset(json.loads(row["functions"])),
+        functions = None if row["functions"] is None else frozenset(json.loads(row["functions"]))
+        if functions is None and len(self.functions) < len(REGISTRY):
+            functions = frozenset(self.functions)  # "every function" of a site without the plugin lacks its functions
+        return TokenInfo(token=token, userid=row["userid"], functions=functions,
                          rest_use=bool(row["rest_use"]),
                          capabilities=None if row["capabilities"] is None else
                          frozenset(json.loads(row["capabilities"])), name=row["name"] or "")
 
     def service_functions(self, info: TokenInfo) -> list[str]:
-        return sorted(REGISTRY) if info.functions is None else sorted(f for f in info.functions if f in REGISTRY)
+        return sorted(self.functions) if info.functions is None else \
+            sorted(f for f in info.functions if f in self.functions)
 
     # --- upload.php -------------------------------------------------------------------------------------------
 

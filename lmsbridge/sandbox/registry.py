@@ -73,6 +73,7 @@ class Function:
     params: Single
     write: bool
     rows: str | None = None  # the list parameter whose length counts as "rows" for per-row latency
+    component: str = ""  # "" for core; a plugin's component (local_lmsbridge) when only that plugin defines it
 
 
 REGISTRY: dict[str, Function] = {}
@@ -91,11 +92,12 @@ KNOWN_ELSEWHERE = frozenset({
 })
 
 
-def function(name: str, params: dict[str, Any], *, write: bool, rows: str | None = None) -> Callable[[Impl], Impl]:
-    """Register `impl(call, **params)` as web-service function `name`."""
+def function(name: str, params: dict[str, Any], *, write: bool, rows: str | None = None,
+             component: str = "") -> Callable[[Impl], Impl]:
+    """Register `impl(call, **params)` as web-service function `name` (of plugin `component`, if given)."""
 
     def deco(impl: Impl) -> Impl:
-        REGISTRY[name] = Function(name, impl, Single(params), write, rows)
+        REGISTRY[name] = Function(name, impl, Single(params), write, rows, component)
         return impl
 
     return deco

@@ -73,9 +73,11 @@ CREATE TABLE IF NOT EXISTS scorm_tracks (id INTEGER PRIMARY KEY, userid INTEGER,
     attempt INTEGER, element TEXT, value TEXT, timemodified INTEGER, UNIQUE (userid, scoid, attempt, element));
 CREATE TABLE IF NOT EXISTS grade_items (id INTEGER PRIMARY KEY, courseid INTEGER, categoryid INTEGER,
     itemname TEXT, itemtype TEXT, itemmodule TEXT, iteminstance INTEGER, itemnumber INTEGER, idnumber TEXT,
-    grademax REAL DEFAULT 100, grademin REAL DEFAULT 0, hidden INTEGER DEFAULT 0, sortorder INTEGER DEFAULT 0);
+    grademax REAL DEFAULT 100, grademin REAL DEFAULT 0, hidden INTEGER DEFAULT 0, sortorder INTEGER DEFAULT 0,
+    locked INTEGER DEFAULT 0);
 CREATE TABLE IF NOT EXISTS grade_grades (id INTEGER PRIMARY KEY, itemid INTEGER, userid INTEGER, rawgrade REAL,
-    finalgrade REAL, feedback TEXT, timemodified INTEGER, UNIQUE (itemid, userid));
+    finalgrade REAL, feedback TEXT, timemodified INTEGER, feedbackformat INTEGER DEFAULT 0, locked INTEGER DEFAULT 0,
+    UNIQUE (itemid, userid));
 CREATE TABLE IF NOT EXISTS competency_framework (id INTEGER PRIMARY KEY, shortname TEXT, idnumber TEXT UNIQUE,
     description TEXT DEFAULT '', descriptionformat INTEGER DEFAULT 1, visible INTEGER DEFAULT 1, scaleid INTEGER,
     scaleconfiguration TEXT, contextid INTEGER, taxonomies TEXT DEFAULT '', timecreated INTEGER,
@@ -98,6 +100,11 @@ CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, contextid INTEGER, com
     timecreated INTEGER);
 """
 
+# Columns added after the first release: a state file made before them gets them on open.
+ADDED_COLUMNS = (("grade_items", "locked", "INTEGER DEFAULT 0"),
+                 ("grade_grades", "feedbackformat", "INTEGER DEFAULT 0"),
+                 ("grade_grades", "locked", "INTEGER DEFAULT 0"))
+
 CONTEXT_SYSTEM, CONTEXT_USER, CONTEXT_COURSECAT, CONTEXT_COURSE, CONTEXT_MODULE = 10, 30, 40, 50, 70
 ROLES = {1: ("manager", "Manager"), 3: ("editingteacher", "Teacher"), 4: ("teacher", "Non-editing teacher"),
          5: ("student", "Student"), 7: ("user", "Authenticated user")}
@@ -119,6 +126,9 @@ class Store:
         self._depth = 0
         with self.lock:
             self.conn.executescript(SCHEMA)
+            for table, column, decl in ADDED_COLUMNS:
+                if column not in {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
             if self.config("installed") is None:
                 with self.transaction():
                     self._install(site_name)
@@ -341,19 +351,36 @@ class Store:
         return {"cmid": cmid, "scormid": sid, "launch": launch}
 
     def set_scoes(self, scormid: int, scoes: list[dict[str, Any]], *, manifest: str, org: str, title: str) -> int:
-        """Replace the SCO tree of a SCORM (a package update); tracks of SCOs whose identifier stays are kept."""
-        old = {r["identifier"]: r["id"] for r in self.q("SELECT * FROM scorm_scoes WHERE scorm = ?", scormid)}
-        self.execute("DELETE FROM scorm_scoes WHERE scorm = ?", scormid)
-        self.insert("scorm_scoes", scorm=scormid, manifest=manifest, organization="", parent="/", identifier=org,
-                    launch="", scormtype="", title=title, sortorder=1)
-        launch = 0
-        for n, s in enumerate(scoes, start=2):
-            scoid = self.insert("scorm_scoes", scorm=scormid, manifest=manifest, organization=org, parent=org,
-                                identifier=s["identifier"], launch=s.get("launch", ""), scormtype="sco",
-                                title=s.get("title", s["identifier"]), sortorder=n)
-            if s["identifier"] in old:
-                self.execute("UPDATE scorm_tracks SET scoid = ? WHERE scoid = ?", scoid, old[s["identifier"]])
-            launch = launch or scoid
+        """Replace the SCO tree of a SCORM (a package update) with one organisation holding `scoes`."""
+        rows = [{"manifest": manifest, "organization": "", "parent": "/", "identifier": org, "launch": "",
+                 "scormtype": "", "title": title}]
+        rows += [{"manifest": manifest, "organization": org, "parent": org, "identifier": s["identifier"],
+                  "launch": s.get("launch", ""), "scormtype": "sco", "title": s.get("title", s["identifier"])}
+                 for s in scoes]
+        return self.replace_scoes(scormid, rows)
+
+    def replace_scoes(self, scormid: int, rows: list[dict[str, Any]], default_org: str = "") -> int:
+        """scorm_parse_scorm(): rows in manifest order; a SCO whose identifier remains keeps its id (and so its
+        learners' tracks), the others' rows and tracks go. Returns the launch SCO id (scorm.launch)."""
+        old = {r["identifier"]: r["id"] for r in self.q("SELECT id, identifier FROM scorm_scoes WHERE scorm = ?",
+                                                        scormid)}
+        ids = []
+        for n, row in enumerate(rows, start=1):
+            cols = {k: row.get(k, "") for k in ("manifest", "organization", "parent", "identifier", "launch",
+                                                 "scormtype", "title")}
+            if row["identifier"] in old:
+                scoid = old.pop(row["identifier"])
+                self.update("scorm_scoes", scoid, sortorder=n, **cols)
+            else:
+                scoid = self.insert("scorm_scoes", scorm=scormid, sortorder=n, **cols)
+            ids.append(scoid)
+        for scoid in old.values():
+            self.execute("DELETE FROM scorm_scoes WHERE id = ?", scoid)
+            self.execute("DELETE FROM scorm_tracks WHERE scoid = ?", scoid)
+        # The first launchable SCO of the default organisation, else the first launchable one at all.
+        launchable = [(i, r) for i, r in zip(ids, rows) if r.get("launch")]
+        in_default = [i for i, r in launchable if default_org and r.get("organization") == default_org]
+        launch = (in_default or [i for i, _ in launchable] or [0])[0]
         self.update("scorm", scormid, launch=launch)
         return launch
 

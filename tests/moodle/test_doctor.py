@@ -14,7 +14,10 @@ from lmsbridge.doctor import PLUGIN_FUNCTIONS, PLUGIN_MISSING, REQUIRED_FUNCTION
 
 def site_info(*, drop: tuple[str, ...] = (), add: tuple[str, ...] = (), **fields: object) -> dict:
     info = dict(load_recording("site_info_ok")["response"]["body_json"])
-    names = [f["name"] for f in info["functions"] if f["name"] not in drop] + list(add)
+    names = [f["name"] for f in info["functions"]]
+    # The recorded service predates the sync's group-membership functions: a ready site has them too.
+    names += [n for n in REQUIRED_FUNCTIONS if n not in names]
+    names = [n for n in names if n not in drop] + list(add)
     info["functions"] = [{"name": n, "version": "2025041400"} for n in names]
     info.update(fields)
     return info

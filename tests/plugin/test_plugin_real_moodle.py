@@ -1,9 +1,12 @@
-"""The companion plugin on a real Moodle (4.5/5.0), through REST, read back with core functions.
+"""The companion plugin's contract, proved the same way on the sandbox and on a real Moodle (4.5/5.0).
 
-Runs when LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN (an administrator's token whose service
-holds every function, the plugin's included) are set; the plugin must be installed. The least-privilege tests
-also need LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder on this machine, with `php`): no core web service
-defines roles, so tests/plugin/sync_role.php makes the role, the user and the token there.
+Every test runs against each site of the `site` fixture: the sandbox (lmsbridge.sandbox, always), and a real
+Moodle with the plugin installed when LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN (an
+administrator's token whose service holds every function, the plugin's included) are set. Both answer through
+REST and are read back with core functions, so one test body states the contract for both.
+The least-privilege tests make a user holding exactly some capabilities: on the sandbox a token with those
+capabilities; on a real Moodle tests/plugin/sync_role.php (no core web service defines roles), which needs
+LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder on this machine, with `php`).
 Every run works in a course of its own and deletes it (and its users) at the end.
 """
 
@@ -16,37 +19,71 @@ import secrets
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from lmsbridge.moodle import MoodleAPIError, MoodleClient
+from lmsbridge.moodle import MoodleAPIError, MoodleClient, NotJSON
 from lmsbridge.plugin_zip import DOCTOR_HINT, PLUGIN_FUNCTIONS, SYNC_CAPABILITIES
+from lmsbridge.sandbox import Sandbox
 
 URL = os.environ.get("LMSBRIDGE_TEST_MOODLE_URL", "")
 TOKEN = os.environ.get("LMSBRIDGE_TEST_MOODLE_TOKEN", "")
 MOODLE_DIR = os.environ.get("LMSBRIDGE_TEST_MOODLE_DIR", "")
 SERVICE = os.environ.get("LMSBRIDGE_TEST_MOODLE_SERVICE", "lmsbridge_test")
 STUDENT_ROLE = 5  # Moodle's standard "student" role
-
-pytestmark = [
-    pytest.mark.moodle,
-    pytest.mark.skipif(not (URL and TOKEN), reason="needs a real Moodle: set LMSBRIDGE_TEST_MOODLE_URL and "
-                                                   "LMSBRIDGE_TEST_MOODLE_TOKEN (an administrator's token)"),
-]
 HERE = Path(__file__).resolve().parent
+SITES = [pytest.param("sandbox"), pytest.param("moodle", marks=pytest.mark.moodle)]
+
+
+@dataclass
+class Site:
+    """One site the contract is checked on: its administrator's client, and how to make a less privileged user."""
+
+    name: str
+    url: str
+    admin: MoodleClient
+    sandbox: Sandbox | None = None
+
+    def make_user(self, role: str, username: str, capabilities: list[str]) -> str:
+        """A token of a user whose role holds exactly `capabilities` (at system level)."""
+        if self.sandbox is not None:
+            sfx = secrets.token_hex(3)
+            uid = self.sandbox.db.create_user(username=f"{username}-{sfx}", firstname="Sync", lastname=role,
+                                              email=f"{username}-{sfx}@example.invalid")
+            return self.sandbox.add_token(userid=uid, capabilities=capabilities, name=role)
+        if not MOODLE_DIR or not shutil.which("php"):
+            pytest.skip("least-privilege check needs LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder on this "
+                        "machine) and php: no core web service can define a role")
+        done = subprocess.run(["php", str(HERE / "sync_role.php"), MOODLE_DIR, SERVICE, role, username,
+                               *capabilities], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])["token"]
+
+
+@pytest.fixture(scope="module", params=SITES)
+def site(request: pytest.FixtureRequest) -> Iterator[Site]:
+    if request.param == "sandbox":
+        with Sandbox() as sb, MoodleClient(sb.url, sb.token, timeout=30) as client:
+            yield Site("sandbox", sb.url, client, sb)
+        return
+    if not (URL and TOKEN):
+        pytest.skip("needs a real Moodle: set LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN (an "
+                    "administrator's token)")
+    with MoodleClient(URL, TOKEN, timeout=120) as client:
+        yield Site("moodle", URL, client)
 
 
 @pytest.fixture(scope="module")
-def admin() -> MoodleClient:
-    client = MoodleClient(URL, TOKEN, timeout=120)
-    info = client.call("core_webservice_get_site_info")
+def admin(site: Site) -> MoodleClient:
+    info = site.admin.call("core_webservice_get_site_info")
     have = {f["name"] for f in info["functions"]}
     missing = [f for f in PLUGIN_FUNCTIONS if f not in have]
     if missing:
         pytest.fail(f"the token's service lacks {', '.join(missing)}: {DOCTOR_HINT}")
-    yield client
-    client.close()
+    return site.admin
 
 
 @pytest.fixture(scope="module")
@@ -60,23 +97,35 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {p.module: p for p in built}
 
 
+def make_course(admin: MoodleClient, sfx: str, **fields: object) -> int:
+    return admin.call("core_course_create_courses", {"courses": [{
+        "fullname": f"lmsbridge plugin test {sfx}", "shortname": f"lmsb-plugin-{sfx}", "categoryid": 1,
+        **fields}]})[0]["id"]
+
+
 @pytest.fixture(scope="module")
 def world(admin: MoodleClient):
     """A course of its own with two enrolled learners and one who is not enrolled; deleted afterwards."""
     sfx = secrets.token_hex(3)
-    course = admin.call("core_course_create_courses", {"courses": [{
-        "fullname": f"lmsbridge plugin test {sfx}", "shortname": f"lmsb-plugin-{sfx}", "categoryid": 1,
-        "enablecompletion": 1}]})[0]
+    course = make_course(admin, sfx, enablecompletion=1)
     users = admin.call("core_user_create_users", {"users": [{
         "username": f"lmsb-{n}-{sfx}", "password": f"Pass-word-{sfx}-1", "firstname": "Learner",
         "lastname": f"{n} {sfx}", "email": f"lmsb-{n}-{sfx}@example.invalid", "idnumber": f"emp-{n}-{sfx}"}
         for n in ("a", "b", "out")]})
     admin.call("enrol_manual_enrol_users", {"enrolments": [
-        {"roleid": STUDENT_ROLE, "userid": u["id"], "courseid": course["id"]} for u in users[:2]]})
-    yield {"sfx": sfx, "course": course["id"], "users": users, "idnumbers": [f"emp-{n}-{sfx}" for n in "ab"],
+        {"roleid": STUDENT_ROLE, "userid": u["id"], "courseid": course} for u in users[:2]]})
+    yield {"sfx": sfx, "course": course, "users": users, "idnumbers": [f"emp-{n}-{sfx}" for n in "ab"],
            "outsider": f"emp-out-{sfx}"}
-    admin.call("core_course_delete_courses", {"courseids": [course["id"]]})
+    admin.call("core_course_delete_courses", {"courseids": [course]})
     admin.call("core_user_delete_users", {"userids": [u["id"] for u in users]})
+
+
+def zip_bytes(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buf.getvalue()
 
 
 def upsert(client: MoodleClient, world: dict, package: Path | None, **params) -> dict:
@@ -180,10 +229,7 @@ def test_replacing_the_package_keeps_tracking_of_remaining_scos(admin, world, pa
 ])
 def test_invalid_package_gets_moodles_own_message(admin, world, name, content, message):
     if content is None:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as zf:
-            zf.writestr("index.html", "<p>no manifest</p>")
-        content = buf.getvalue()
+        content = zip_bytes({"index.html": "<p>no manifest</p>"})
     itemid = admin.upload([(name, content)]).itemid
     with pytest.raises(MoodleAPIError) as err:
         admin.call("local_lmsbridge_upsert_scorm", {"courseid": world["course"], "section": 1,
@@ -260,20 +306,140 @@ def test_grade_items_and_grades_with_feedback(admin, world):
     assert err.value.errorcode == "gradeitemnotfound"
 
 
-def make_user(role: str, username: str, capabilities: list[str]) -> dict:
-    if not MOODLE_DIR or not shutil.which("php"):
-        pytest.skip("least-privilege check needs LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder on this "
-                    "machine) and php: no core web service can define a role")
-    done = subprocess.run(["php", str(HERE / "sync_role.php"), MOODLE_DIR, SERVICE, role, username, *capabilities],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def test_answers_have_the_contract_shape(admin, world, packages):
+    """The fields and types CONTRACT.md lists, exactly: the sandbox and the plugin answer alike."""
+    r = upsert(admin, world, packages["cme-strategy"].path, name="Strategy", section=2, completionstatus="passed")
+    assert r["status"] == "unchanged"
+    assert {k: type(v).__name__ for k, v in r.items()} == {
+        "cmid": "int", "instance": "int", "section": "int", "status": "str", "packagechanged": "bool",
+        "revision": "int", "sha1hash": "str", "version": "str", "scocount": "int", "offlineinapp": "bool",
+        "warnings": "list"}
+    listed = admin.call("local_lmsbridge_get_activities", {"courseid": world["course"]})
+    assert set(listed) == {"courseid", "scorms", "gradeitems"} and listed["courseid"] == world["course"]
+    # By section, then creation: "keep-" (section 1) before "mod-" (moved to section 2).
+    assert [a["idnumber"] for a in listed["scorms"]] == [f"keep-{world['sfx']}", f"mod-{world['sfx']}"]
+    activity = listed["scorms"][1]
+    assert {k: type(v).__name__ for k, v in activity.items()} == {
+        "idnumber": "str", "cmid": "int", "instance": "int", "section": "int", "name": "str", "visible": "bool",
+        "sha1hash": "str", "revision": "int", "version": "str", "packagefilename": "str"}
+    assert (activity["cmid"], activity["name"], activity["visible"], activity["version"]) == (
+        r["cmid"], "Strategy", True, "SCORM_1.2")
+    assert activity["packagefilename"] == packages["cme-strategy"].path.name
+    [item] = [i for i in listed["gradeitems"] if i["idnumber"] == f"ev1-{world['sfx']}"]
+    assert set(item) == {"idnumber", "itemid", "name", "grademin", "grademax", "hidden"}
+    assert (item["name"], item["grademin"], item["grademax"], item["hidden"]) == ("Workshop one", 0, 10, False)
 
 
-def test_least_privileged_sync_user_can_do_everything(world, packages):
-    made = make_user("lmsbridgesynctest", "lmsbridge_sync_test", list(SYNC_CAPABILITIES))
+def test_idnumbers_are_shared_and_compared_exactly(admin, world, packages):
+    sfx = world["sfx"]
+    with pytest.raises(MoodleAPIError) as err:  # a grade item holds it: an activity cannot take it
+        upsert(admin, world, packages["sc-intro"].path, idnumber=f"ev1-{sfx}")
+    assert err.value.errorcode == "idnumbertaken" and f'"ev1-{sfx}"' in err.value.moodle_message
+    for prefix, found in (("mod-", 1), ("MOD-", 0), (f"mod-{sfx}", 1), (f"mod-{sfx}x", 0)):
+        listed = admin.call("local_lmsbridge_get_activities", {"courseid": world["course"], "idnumberprefix": prefix})
+        assert len(listed["scorms"]) == found, prefix
+    assert [i["idnumber"] for i in admin.call("local_lmsbridge_get_activities", {
+        "courseid": world["course"], "idnumberprefix": "ev"})["gradeitems"]] == [f"ev1-{sfx}", f"ev2-{sfx}"]
+
+
+def test_grade_rows_each_get_their_own_answer(admin, world):
     sfx, course = world["sfx"], world["course"]
-    with MoodleClient(URL, made["token"], timeout=120) as sync:
+    b = world["users"][1]
+    rows = [{"grade": "5"},  # names no learner
+            {"useridnumber": world["idnumbers"][0], "grade": "8,5"},  # a decimal comma is not a number
+            {"userid": 999999, "grade": "5"},
+            {"userid": b["id"], "grade": "", "feedback": "Absent"}]  # by id; an empty grade removes it
+    res = admin.call("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"ev1-{sfx}",
+                                                    "grades": rows})["results"]
+    assert [(r["status"], r["errorcode"]) for r in res] == [
+        ("error", "usermissing"), ("error", "gradenotanumber"), ("error", "usernotfound"), ("ok", "")]
+    assert res[1]["message"] == 'The grade "8,5" is not a number.' and res[1]["grade"] is None
+    assert res[2]["message"] == "No user #999999 on this site. Nothing was stored." and res[2]["userid"] == 0
+    assert (res[3]["userid"], res[3]["grade"], res[3]["feedback"], res[3]["changed"]) == (b["id"], None, "Absent",
+                                                                                         True)
+    report = admin.call("gradereport_user_get_grade_items", {"courseid": course, "userid": b["id"]})
+    [item] = [i for i in report["usergrades"][0]["gradeitems"] if i["idnumber"] == f"ev1-{sfx}"]
+    assert item["graderaw"] is None and "Absent" in item["feedback"]
+    # The first learner's grade is untouched by the refused row.
+    report = admin.call("gradereport_user_get_grade_items", {"courseid": course, "userid": world["users"][0]["id"]})
+    assert [i["graderaw"] for i in report["usergrades"][0]["gradeitems"] if i["idnumber"] == f"ev1-{sfx}"] == [8.5]
+    names = {i["itemname"] for i in admin.call("core_grades_get_gradeitems", {"courseid": course})["gradeItems"]}
+    assert {"Workshop one", "Workshop 2"} <= names
+
+
+def test_scorm_2004_package_plays_online_only_in_the_app(admin, world, tmp_path):
+    from scorm.build import build_packages, default_source
+
+    [pkg] = build_packages(default_source(), tmp_path, versions=("2004",), langs=["en"], modules=["sc-intro"])
+    idnumber = f"v2004-{world['sfx']}"
+    r = upsert(admin, world, pkg.path, idnumber=idnumber, section=3)
+    assert r["status"] == "created" and r["version"] == "SCORM_1.3" and r["offlineinapp"] is False
+    assert r["sha1hash"] == pkg.sha1 and r["section"] == 3 and r["scocount"] >= 1
+    assert [(w["item"], w["warningcode"]) for w in r["warnings"]] == [(idnumber, "apponlineonly")]
+    assert "SCORM_1.3" in r["warnings"][0]["message"]
+    [scorm] = [s for s in scorms_of(admin, world) if s["id"] == r["instance"]]
+    assert scorm["version"] == "SCORM_1.3" and scorm["coursemodule"] == r["cmid"]
+
+
+def test_one_package_per_draft_area(admin, world, packages):
+    itemid = admin.upload([packages["sc-intro"].path, packages["cme-strategy"].path]).itemid
+    with pytest.raises(MoodleAPIError) as err:
+        upsert(admin, world, None, idnumber=f"two-{world['sfx']}", draftitemid=itemid)
+    assert err.value.errorcode == "draftfilemultiple"
+    assert err.value.moodle_message == (f"Draft area {itemid} holds 2 files; upload the package alone (one file "
+                                        "per draft itemid).")
+
+
+def test_common_errors_come_before_anything_else(admin, world):
+    calls = [("local_lmsbridge_upsert_scorm", {"section": 1, "idnumber": "x", "name": "X"}),
+             ("local_lmsbridge_get_activities", {}),
+             ("local_lmsbridge_upsert_grade_items", {"items": [{"idnumber": "x", "name": "X"}]}),
+             ("local_lmsbridge_set_grades", {"itemidnumber": "x", "grades": [{"userid": 2, "grade": "1"}]})]
+    for function, params in calls:
+        for courseid in (1, 987654321):  # the site course is no course for the plugin
+            with pytest.raises(MoodleAPIError) as err:
+                admin.call(function, {"courseid": courseid, **params})
+            assert (err.value.errorcode, err.value.moodle_message) == (
+                "coursenotfound", f"Course {courseid} does not exist."), function
+    with pytest.raises(MoodleAPIError) as err:  # PARAM_RAW_TRIMMED: surrounding spaces are refused
+        admin.call("local_lmsbridge_upsert_grade_items", {"courseid": world["course"], "items": [
+            {"idnumber": " padded ", "name": "X"}]})
+    assert err.value.errorcode == "invalidparameter"
+    with pytest.raises(MoodleAPIError) as err:
+        upsert(admin, world, None, maxgrade=150.5)
+    assert err.value.moodle_message == 'Invalid maxgrade "150.5": allowed 0 to 100.'
+
+
+def test_completion_rule_in_a_course_without_completion(admin, world, packages):
+    course = make_course(admin, f"{world['sfx']}-nc", enablecompletion=0)
+    try:
+        r = upsert(admin, dict(world, course=course), packages["sc-intro"].path, completionstatus="completed")
+        assert r["status"] == "created"
+        assert [w["warningcode"] for w in r["warnings"]] == ["completiondisabled"]
+        [cm] = [m for m in course_modules(admin, {"course": course}) if m["modname"] == "scorm"]
+        assert cm["completion"] == 0  # the rule is stored, not applied
+        [scorm] = scorms_of(admin, {"course": course})
+        assert scorm["completionstatusrequired"] == 4
+    finally:
+        admin.call("core_course_delete_courses", {"courseids": [course]})
+
+
+@pytest.mark.parametrize("manifest", ["<manifest><a></b></manifest>", "<manifest/>"], ids=["malformed", "empty"])
+def test_unreadable_manifest_is_refused(site, admin, world, manifest):
+    itemid = admin.upload([("broken.zip", zip_bytes({"imsmanifest.xml": manifest}))]).itemid
+    with pytest.raises(MoodleAPIError) as err:
+        upsert(admin, world, None, idnumber=f"broken-{world['sfx']}", draftitemid=itemid)
+    assert err.value.errorcode == "invalidpackage"
+    assert err.value.moodle_message == ("The SCORM package was rejected: Moodle could not read the imsmanifest.xml "
+                                        "of this package.")
+    assert admin.call("local_lmsbridge_get_activities", {"courseid": world["course"],
+                                                         "idnumberprefix": "broken-"})["scorms"] == []
+
+
+def test_least_privileged_sync_user_can_do_everything(site, world, packages):
+    token = site.make_user("lmsbridgesynctest", "lmsbridge_sync_test", list(SYNC_CAPABILITIES))
+    sfx, course = world["sfx"], world["course"]
+    with MoodleClient(site.url, token, timeout=120) as sync:
         r = upsert(sync, world, packages["sc-intro"].path, idnumber=f"lp-{sfx}", visible=0)
         assert r["status"] == "created"
         r = upsert(sync, world, packages["cme-strategy"].path, idnumber=f"lp-{sfx}", visible=1)
@@ -288,10 +454,11 @@ def test_least_privileged_sync_user_can_do_everything(world, packages):
         assert res[0]["status"] == "ok" and res[0]["grade"] == 55
 
 
-def test_user_without_the_capabilities_gets_a_clear_permission_error(world, packages):
-    made = make_user("lmsbridgenorightstest", "lmsbridge_norights_test", ["webservice/rest:use", "moodle/course:view"])
+def test_user_without_the_capabilities_gets_a_clear_permission_error(site, world, packages):
+    token = site.make_user("lmsbridgenorightstest", "lmsbridge_norights_test",
+                           ["webservice/rest:use", "moodle/course:view"])
     sfx, course = world["sfx"], world["course"]
-    with MoodleClient(URL, made["token"], timeout=120) as weak:
+    with MoodleClient(site.url, token, timeout=120) as weak:
         calls = [
             ("local_lmsbridge_upsert_scorm", {"courseid": course, "section": 1, "idnumber": f"x-{sfx}", "name": "X",
                                               "draftitemid": weak.upload([packages["sc-intro"].path]).itemid},

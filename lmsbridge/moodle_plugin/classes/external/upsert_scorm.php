@@ -282,7 +282,49 @@ class upsert_scorm extends external_api {
         if ($errors) {
             throw new \moodle_exception('invalidpackage', 'local_lmsbridge', '', implode(' ', $errors));
         }
+        if (!self::manifest_readable($file)) {
+            throw new \moodle_exception('invalidpackage', 'local_lmsbridge', '',
+                get_string('manifestunreadable', 'local_lmsbridge'));
+        }
         return $file;
+    }
+
+    /**
+     * Whether the package's imsmanifest.xml is well-formed and has resources.
+     *
+     * Moodle's own manifest reader calls die() on malformed XML and meets a TypeError on a manifest without
+     * organizations or resources, so the package is read here first and refused with a clear error instead.
+     * A package without imsmanifest.xml (AICC) passed scorm_validate_package() and is left to Moodle.
+     *
+     * @param \stored_file $file the package
+     * @return bool
+     */
+    protected static function manifest_readable(\stored_file $file): bool {
+        $path = $file->copy_content_to_temp('local_lmsbridge');
+        if ($path === false) {
+            return false;
+        }
+        try {
+            $zip = new \ZipArchive();
+            if ($zip->open($path) !== true) {
+                return false;
+            }
+            $xml = $zip->getFromName('imsmanifest.xml');
+            $zip->close();
+            if ($xml === false) {
+                return true;
+            }
+            // No LIBXML_NOENT and no DTD loading: entities are not expanded and nothing is fetched.
+            $previous = libxml_use_internal_errors(true);
+            $doc = new \DOMDocument();
+            $ok = $doc->loadXML($xml, LIBXML_NONET);
+            libxml_clear_errors();
+            libxml_use_internal_errors($previous);
+            return $ok && $doc->documentElement && $doc->documentElement->localName === 'manifest'
+                && $doc->getElementsByTagNameNS('*', 'resources')->length > 0;
+        } finally {
+            @unlink($path);
+        }
     }
 
     /**
