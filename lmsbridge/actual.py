@@ -36,6 +36,12 @@ class Scope(BaseModel):
     # Moodle ids the journal remembers: read by id in one call each, and verified; a miss falls back to look-ups.
     known_courses: dict[str, int] = {}
     known_groups: dict[str, int] = {}  # "course idnumber/group idnumber" -> id
+    # What needs the companion plugin or optional services is read only when the site has them.
+    plugin: bool = False  # local_lmsbridge's functions are in the token's service
+    activity_courses: list[str] = []  # courses whose SCORM activities and grade items are read (plugin)
+    grade_courses: list[str] = []  # courses whose gradebook is read (event grades, the alumni rule)
+    frameworks: list[str] = []  # competency framework idnumbers
+    competency_courses: list[str] = []  # courses whose linked competencies are read
 
 
 class ACategory(BaseModel):
@@ -97,6 +103,27 @@ class AEnrolment:  # slotted: several per participant
     active: bool = True
 
 
+class AActivity(BaseModel):
+    cmid: int
+    idnumber: str
+    section: int = 0
+    name: str = ""
+    sha1hash: str = ""
+
+
+class AGradeItem(BaseModel):
+    itemid: int
+    idnumber: str
+    name: str = ""
+    grademax: float = 100
+
+
+class AFramework(BaseModel):
+    id: int
+    idnumber: str
+    competencies: dict[str, int] = {}  # competency idnumber -> id
+
+
 class Clash(BaseModel):
     """A desired object whose name or login is taken by something lmsbridge does not own."""
 
@@ -118,10 +145,17 @@ class ActualState(BaseModel):
     enrolments: dict[str, dict[int, AEnrolment]] = {}  # course idnumber -> userid -> enrolment
     enrolled_idnumbers: dict[int, str] = {}  # userid -> idnumber, for enrolled users not otherwise read
     clashes: list[Clash] = []
+    activities: dict[str, AActivity] = {}  # "course idnumber|activity idnumber"
+    grade_items: dict[str, AGradeItem] = {}  # "course idnumber|item idnumber"
+    # course idnumber -> user idnumber -> item idnumber -> [grade, feedback]; learners change it all the time,
+    # so it is not part of the fingerprint (a plan stays valid while they work)
+    gradebook: dict[str, dict[str, dict[str, list]]] = {}
+    frameworks: dict[str, AFramework] = {}
+    course_competencies: dict[str, list[str]] = {}  # course idnumber -> competency idnumbers linked there
     reads: int = 0
 
     def fingerprint(self) -> str:
-        data = self.model_dump(exclude={"reads"}, mode="json")
+        data = self.model_dump(exclude={"reads", "gradebook"}, mode="json")
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -324,5 +358,52 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
                 if key:
                     state.clashes.append(Clash(entity="user", key=key, field=field, value=value, other_id=raw["id"],
                                                other_idnumber=_s(raw.get("idnumber"))))
+    _read_extras(r, scope, state)
     state.reads = r.n
     return state
+
+
+def _read_extras(r: _Counter, scope: Scope, state: ActualState) -> None:
+    """Activities and grade items (plugin, one call per course), gradebooks (one per course), competencies."""
+    prefix = scope.prefix
+    if scope.plugin:
+        courses = [state.courses[c] for c in scope.activity_courses if c in state.courses]
+        for course, answer in r.map(lambda c: (c, r.call("local_lmsbridge_get_activities", {
+                "courseid": c.id, "idnumberprefix": prefix})), courses):
+            for a in (answer or {}).get("scorms", []):
+                state.activities[f"{course.idnumber}|{a['idnumber']}"] = AActivity(
+                    cmid=a["cmid"], idnumber=a["idnumber"], section=int(a.get("section") or 0),
+                    name=_s(a.get("name")), sha1hash=_s(a.get("sha1hash")))
+            for g in (answer or {}).get("gradeitems", []):
+                state.grade_items[f"{course.idnumber}|{g['idnumber']}"] = AGradeItem(
+                    itemid=g["itemid"], idnumber=g["idnumber"], name=_s(g.get("name")),
+                    grademax=float(g.get("grademax") or 0))
+    courses = [state.courses[c] for c in scope.grade_courses if c in state.courses]
+    for course, answer in r.map(lambda c: (c, r.call("gradereport_user_get_grade_items", {"courseid": c.id})),
+                                courses):
+        book = state.gradebook.setdefault(course.idnumber, {})
+        for ug in (answer or {}).get("usergrades", []):
+            user = _s(ug.get("useridnumber"))
+            if not user.startswith(prefix):
+                continue
+            for item in ug.get("gradeitems", []):
+                idn = _s(item.get("idnumber"))
+                if idn.startswith(prefix) and item.get("graderaw") is not None:
+                    book.setdefault(user, {})[idn] = [float(item["graderaw"]), _s(item.get("feedback"))]
+    if scope.frameworks:
+        found = r.call("core_competency_list_competency_frameworks", {
+            "sort": "shortname", "order": "ASC", "skip": 0, "limit": 0,
+            "context": {"contextlevel": "system", "instanceid": 0}, "includes": "children", "onlyvisible": 0,
+            "query": ""}) or []
+        for fw in found:
+            if fw.get("idnumber") in scope.frameworks:
+                state.frameworks[fw["idnumber"]] = AFramework(id=fw["id"], idnumber=fw["idnumber"])
+        for fw, comps in r.map(lambda f: (f, r.call("core_competency_list_competencies", {"filters": [
+                {"column": "competencyframeworkid", "value": str(f.id)}]}) or []), list(state.frameworks.values())):
+            fw.competencies = {c["idnumber"]: c["id"] for c in comps}
+        courses = [state.courses[c] for c in scope.competency_courses if c in state.courses]
+        if state.frameworks:
+            for course, links in r.map(lambda c: (c, r.call("core_competency_list_course_competencies",
+                                                            {"id": c.id}) or []), courses):
+                state.course_competencies[course.idnumber] = sorted(
+                    _s(x["competency"].get("idnumber")) for x in links)

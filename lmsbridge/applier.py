@@ -62,6 +62,15 @@ FUNCTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("cohort_member", "remove"): ("core_cohort_delete_cohort_members", "members"),
     ("group_member", "add"): ("core_group_add_group_members", "members"),
     ("group_member", "remove"): ("core_group_delete_group_members", "members"),
+    # One item per call, or one call per course: sent by the handlers in lmsbridge.apply_extras (CUSTOM).
+    ("competency_framework", "create"): ("core_competency_create_competency_framework", "competencyframework"),
+    ("competency", "create"): ("core_competency_create_competency", "competency"),
+    ("course_competency", "add"): ("core_competency_add_competency_to_course", ""),
+    ("activity", "create"): ("local_lmsbridge_upsert_scorm", ""),
+    ("activity", "update"): ("local_lmsbridge_upsert_scorm", ""),
+    ("grade_item", "create"): ("local_lmsbridge_upsert_grade_items", "items"),
+    ("grade_item", "update"): ("local_lmsbridge_upsert_grade_items", "items"),
+    ("grade", "set"): ("local_lmsbridge_set_grades", "grades"),
 }
 
 HINTS: dict[tuple[str, str], str] = {
@@ -72,6 +81,9 @@ HINTS: dict[tuple[str, str], str] = {
     ("enrolment", "enrol"): "check that the course has a manual enrolment method and that the token's user may "
                             "assign this role",
 }
+
+
+CUSTOM_ENTITIES = {"competency_framework", "competency", "course_competency", "activity", "grade_item", "grade"}
 
 
 class SiteFailure(MoodleError):
@@ -123,7 +135,7 @@ class Applier:
         self.stop = stop or threading.Event()
         self.progress = progress
         self.ids: dict[str, dict[str, int]] = {e: dict(v) for e, v in plan.ids.items()}
-        for e in ("category", "course", "user", "cohort", "group"):
+        for e in ("category", "course", "user", "cohort", "group", "competency_framework", "competency"):
             self.ids.setdefault(e, {})
         self.failed_keys: dict[str, set[str]] = {}
         self.result = ApplyResult(run_id=run_id)
@@ -146,6 +158,10 @@ class Applier:
                 break
             if phase == ("category", "create"):
                 self._categories(actions)
+            elif phase[0] in CUSTOM_ENTITIES:
+                from lmsbridge.apply_extras import run_custom
+
+                run_custom(self, phase, actions)
             else:
                 self._phase(phase, actions)
         self.result.ids = self.ids

@@ -216,6 +216,14 @@ def _sync_options(f):  # type: ignore[no-untyped-def]
         click.option("--roles", envvar="LMSBRIDGE_ROLES", metavar="MAP",
                      help="Role shortname to id, e.g. student=5,teacher=4 (env LMSBRIDGE_ROLES)."),
         click.option("--allow-mass-change", is_flag=True, help="Apply even when a safety threshold is crossed."),
+        click.option("--results", "results", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                     envvar="LMSBRIDGE_RESULTS", help="A training event's results CSV (idnumber, event, grade, feedback; "
+                     "repeatable; env LMSBRIDGE_RESULTS, several separated by ':' as in PATH)."),
+        click.option("--scorm-version", type=click.Choice(["1.2", "2004"]), envvar="LMSBRIDGE_SCORM_VERSION",
+                     help="SCORM version of the activities' packages [1.2] (env LMSBRIDGE_SCORM_VERSION)."),
+        click.option("--metrics-file", type=click.Path(dir_okay=False, path_type=Path), envvar="LMSBRIDGE_METRICS_FILE",
+                     help="After each sync, write OpenMetrics text here for node_exporter's textfile collector "
+                          "(env LMSBRIDGE_METRICS_FILE)."),
         click.option("--log-format", type=click.Choice(["text", "json"]), envvar="LMSBRIDGE_LOG_FORMAT",
                      default="text", help="Logs on stderr as text or JSON lines (env LMSBRIDGE_LOG_FORMAT)."),
     ]
@@ -536,12 +544,11 @@ def certificates_verify(ctx: click.Context, code: str) -> None:
 @click.option("--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="LMSBRIDGE_SCHEMAS",
               help="SCORM schema directory: packages carry the XSDs and are validated against them.")
 def demo(out: Path, schemas: Path | None) -> None:
-    """Run the whole job on the embedded default: build and validate every package (no Moodle needed)."""
-    from lmsbridge.demo import build_and_validate
+    """Run the whole job on the embedded default, no Moodle of your own needed: build and validate every
+    package, sync the sample programmes into the local Moodle sandbox, then report and issue certificates."""
+    from lmsbridge.demo import run_demo
 
-    click.echo("Building and validating every module's SCORM packages …")
-    ok = build_and_validate(out / "packages", schemas=schemas, echo=click.echo)
-    raise SystemExit(0 if ok else 1)
+    raise SystemExit(run_demo(out, schemas=schemas, echo=click.echo))
 
 
 def main() -> None:

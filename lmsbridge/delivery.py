@@ -74,6 +74,32 @@ class CategorySpec(_Strict):
     parent_name: str = ""
 
 
+class EventSpec(_Strict):
+    """A training event whose results come as a CSV: a manual grade item in the courses of its modules."""
+
+    idnumber: str = Field(description="the `event` column of the results files")
+    name: str
+    modules: list[str] = Field(min_length=1, description="the item goes into these modules' courses")
+    grademax: float = Field(100, gt=0)
+
+    @field_validator("idnumber")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", v):
+            raise ValueError(f"event idnumber {v!r} must be letters, digits, '.', '_' and '-'")
+        return v
+
+
+class AlumniSpec(_Strict):
+    """Participants who pass every module of an intake move to this cohort and course (and are never dropped)."""
+
+    cohort: str  # key: idnumber prefix + this
+    cohort_name: str
+    course: str  # shortname; idnumber prefix + this
+    course_name: str
+    summary: str = ""
+
+
 class DeliveryFile(_Strict):
     """The contents of moodle.toml."""
 
@@ -85,6 +111,8 @@ class DeliveryFile(_Strict):
     groups: list[Literal["country", "institution", "department"]] = []
     category: CategorySpec = CategorySpec()
     intakes: list[Intake]
+    events: list[EventSpec] = []
+    alumni: AlumniSpec | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -100,6 +128,8 @@ class ModuleInfo(BaseModel):
     id: str
     title: dict[str, str]
     description: dict[str, str] = {}
+    mastery_score: float = 0  # the SCO reports "passed" at this score: the alumni rule reads grades against it
+    competencies: list[str] = []
 
 
 class Delivery(BaseModel):
@@ -118,6 +148,9 @@ class Delivery(BaseModel):
     groups: list[str]
     category: CategorySpec
     intakes: list[Intake]
+    events: list[EventSpec] = []
+    alumni: AlumniSpec | None = None
+    dir: str = ""  # the programme folder (competencies.toml, packages)
     source: str  # the moodle.toml path, for messages
 
     def intake(self, intake_id: str) -> Intake | None:
@@ -167,7 +200,9 @@ def load_delivery(programme_dir: Path) -> Delivery:
     modules = []
     for mid in order:
         meta = _read(programme_dir / mid / "module.toml")
-        modules.append(ModuleInfo(id=mid, title=meta.get("title", {}), description=meta.get("description", {})))
+        modules.append(ModuleInfo(id=mid, title=meta.get("title", {}), description=meta.get("description", {}),
+                                  mastery_score=float(meta.get("mastery_score") or 0),
+                                  competencies=list(meta.get("competencies", []))))
     seen: set[str] = set()
     for intake in spec.intakes:
         if intake.id in seen:
@@ -179,11 +214,24 @@ def load_delivery(programme_dir: Path) -> Delivery:
                                   f"(modules: {order})")
     if not spec.intakes:
         raise ConfigError(f"{moodle_path}: define at least one [[intakes]]")
+    events: set[str] = set()
+    for e in spec.events:
+        if e.idnumber in events:
+            raise ConfigError(f"{moodle_path}: event {e.idnumber!r} is defined twice")
+        events.add(e.idnumber)
+        stray = [m for m in e.modules if m not in order]
+        if stray:
+            raise ConfigError(f"{moodle_path}: event {e.idnumber}: modules {stray} are not delivered "
+                              f"(modules: {order})")
+        if e.idnumber in order:
+            raise ConfigError(f"{moodle_path}: event {e.idnumber!r} has a module's id (activities and grade items "
+                              "share idnumbers in a course): rename the event")
     return Delivery(
         programme=prog["id"], code=prog["code"], languages=list(prog["languages"]), title=prog["title"],
         summary=prog.get("summary", {}), modules=modules, per_language=spec.per_language, timezone=spec.timezone,
         role=spec.role, cohorts=list(spec.cohorts), groups=list(spec.groups), category=spec.category,
-        intakes=spec.intakes, source=str(moodle_path))
+        intakes=spec.intakes, events=spec.events, alumni=spec.alumni, dir=str(programme_dir),
+        source=str(moodle_path))
 
 
 def load_deliveries(root: Path) -> list[Delivery]:
@@ -198,4 +246,10 @@ def load_deliveries(root: Path) -> list[Delivery]:
         if d.code in codes:
             raise ConfigError(f"{d.source}: programme code {d.code!r} is also used by {codes[d.code]}")
         codes[d.code] = d.programme
+    events: dict[str, str] = {}
+    for d in found:
+        for e in d.events:
+            if e.idnumber in events:
+                raise ConfigError(f"{d.source}: event {e.idnumber!r} is also defined in {events[e.idnumber]}")
+            events[e.idnumber] = d.source
     return found

@@ -25,3 +25,53 @@ def build_and_validate(out: Path, *, schemas: Path | None, echo: Callable[[str],
     echo(f"{len(packages)} packages built in {out}, {'all valid' if clean else 'NOT all valid'}"
          f"{' (XSDs checked)' if schemas else ''}")
     return clean
+
+
+def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) -> int:
+    """The whole job against the local sandbox; returns the process's exit code (0 when all went well)."""
+    from lmsbridge.demo_data import write_sample_results, write_sample_rosters
+    from lmsbridge.moodle import MoodleClient
+    from lmsbridge.report import make_certificates, make_report
+    from lmsbridge.sandbox import Sandbox
+    from lmsbridge.sandbox.learners import simulate_learners
+    from lmsbridge.summary import format_summary
+    from lmsbridge.sync import SyncSettings, run_sync
+
+    echo("1. Building and validating every module's SCORM packages")
+    clean = build_and_validate(out / "packages", schemas=schemas, echo=echo)
+
+    source = default_source()
+    state = out / "state"
+    # The sandbox keeps its Moodle in out/sandbox.sqlite, so a second demo finds the first one's site and
+    # shows what a scheduled re-run does: nothing, unless something changed.
+    with Sandbox(state=out / "sandbox.sqlite") as sb, \
+            MoodleClient(sb.url, sb.token, max_input_vars=sb.max_input_vars) as client:
+        echo(f"\n2. Syncing the sample programmes into the Moodle sandbox at {sb.url}")
+        settings = SyncSettings(source=source, rosters=write_sample_rosters(out / "rosters"),
+                                results=[write_sample_results(out / "results" / "events.csv")],
+                                state_dir=state, metrics_file=out / "lmsbridge.prom")
+        first = run_sync(settings, client, plan_out=out / "plan.json")
+        if first.plan is not None:
+            echo(first.plan.to_text(limit=3))
+        echo(format_summary(first))
+
+        attempts = simulate_learners(sb.db, prefix=settings.prefix)
+        echo(f"\n3. Learners at work (simulated in the sandbox): {attempts} SCORM attempts recorded")
+        echo("   The next sync moves those who passed every session of the Executive Management Program "
+             "to its alumni network:")
+        second = run_sync(settings, client)
+        echo(format_summary(second))
+        third = run_sync(settings, client)
+        echo(f"   A further sync changes {len(third.plan.actions) if third.plan else 0} things "
+             f"(exit {third.exit_code}).")
+
+        echo("\n4. Progress report and certificates")
+        report = make_report(client, source, out / "report")
+        echo(f"   {report.csv} ({len(report.report.rows)} rows), {report.html}")
+        certs = make_certificates(client, source, out / "certificates", state=state, pdf=False)
+        echo(f"   {len(certs.issued)} certificates in {out / 'certificates'}, "
+             f"{len(certs.not_qualified)} participants not yet qualified")
+        for problem in certs.problems:
+            echo(f"   problem: {problem}")
+    codes = [first.exit_code, second.exit_code, third.exit_code]
+    return 0 if clean and not any(codes) and not certs.problems else 1

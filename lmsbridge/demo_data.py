@@ -66,3 +66,38 @@ def write_sample_rosters(folder: Path, *, sc: int = 40, cme: int = 24, emp: int 
                      participants("cluster-manager-education", cme, seed=seed)),
         write_roster(folder / "executive-management.csv", participants("executive-management", emp, seed=seed)),
     ]
+
+
+RESULT_HEADER = ["idnumber", "event", "grade", "feedback"]
+_FEEDBACK = {
+    "sv": ["Tydlig analys och väl underbyggda slutsatser.", "Bra diskussion; fördjupa gärna scenarierna.",
+           "Godkänt. Koppla tydligare till den egna organisationen."],
+    "en": ["Clear analysis and well-founded conclusions.", "Good discussion; take the scenarios further.",
+           "Passed. Link it more closely to your own organisation."],
+}
+
+
+def write_sample_results(path: Path, *, sc: int = 40, cme: int = 24, emp: int = 20, seed: int = 7) -> Path:
+    """A results CSV of the sample programmes' training events for the participants of `write_sample_rosters`
+    (same counts and seed): every participant of the executive programme and of the cluster managers gets a grade
+    and feedback for each event; the social-clustering kick-off seminar is graded out of 100. Seeded: every run
+    writes the same file."""
+    rng = random.Random(f"{seed}-results")
+    rows: list[dict[str, str]] = []
+    for p in participants("executive-management", emp, seed=seed):
+        for event in ("EMP-S1-CASE", "EMP-S2-CASE", "EMP-S3-CASE"):
+            rows.append({"idnumber": p["idnumber"], "event": event, "grade": str(rng.randint(5, 10)),
+                         "feedback": rng.choice(_FEEDBACK["sv"])})
+    for p in participants("cluster-manager-education", cme, seed=seed):
+        for event in ("CME-HYPER-WORKSHOP", "CME-VAASA-CASE"):
+            rows.append({"idnumber": p["idnumber"], "event": event, "grade": str(rng.randint(55, 100)),
+                         "feedback": rng.choice(_FEEDBACK["en"])})
+    for p in participants("social-clustering", sc, seed=seed):
+        rows.append({"idnumber": p["idnumber"], "event": "SC-KICKOFF-SEMINAR", "grade": str(rng.randint(60, 100)),
+                     "feedback": ""})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=RESULT_HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

@@ -83,8 +83,74 @@ class DEnrolment:  # slotted: several per participant
     source: str = ""
 
 
+class DActivity(BaseModel):
+    """A module's SCORM package as an activity of its course (section = the module's position)."""
+
+    course: str  # course idnumber
+    idnumber: str
+    module: str
+    lang: str  # of the package
+    section: int
+    name: str
+    intro: str = ""
+    source: str = ""
+
+
+class DGradeItem(BaseModel):
+    """A training event's manual grade item in one course."""
+
+    course: str
+    idnumber: str
+    event: str
+    name: str
+    grademax: float
+    source: str = ""
+
+
+@dataclass(slots=True)
+class DGrade:  # slotted: one per participant and event
+    course: str
+    item: str  # grade item idnumber
+    user: str
+    grade: float
+    feedback: str
+    source: str = ""
+
+
+class DCompetency(BaseModel):
+    idnumber: str
+    shortname: str
+    description: str = ""
+    parent: str = ""  # the parent's idnumber ("" = top)
+
+
+class DFramework(BaseModel):
+    idnumber: str
+    shortname: str
+    description: str = ""
+    competencies: list[DCompetency] = []  # parents before children
+    courses: dict[str, list[str]] = {}  # course idnumber -> competency idnumbers linked there
+    source: str = ""
+
+
+class DAlumni(BaseModel):
+    """Who passes every module activity of an intake (grade >= the module's mastery score) becomes an alumnus."""
+
+    programme: str
+    cohort: str
+    course: str
+    intakes: dict[str, dict[str, dict[str, float]]] = {}  # intake -> module -> course idnumber -> pass mark
+    activities: dict[str, str] = {}  # course idnumber -> activity idnumber
+    source: str = ""
+
+
 class DesiredState(BaseModel):
     prefix: str
+    activities: dict[str, DActivity] = {}  # key "course|activity idnumber"
+    grade_items: dict[str, DGradeItem] = {}  # key "course|item idnumber"
+    grades: dict[str, DGrade] = {}  # key "course|item|user"
+    frameworks: list[DFramework] = []
+    alumni: list[DAlumni] = []
     categories: dict[str, DCategory] = {}
     courses: dict[str, DCourse] = {}
     users: dict[str, DUser] = {}
@@ -151,6 +217,7 @@ def build_desired(deliveries: list[Delivery], roster: Roster, *, prefix: str = D
         for course in course_plan(d, prefix):
             state.courses[course.idnumber] = course
             courses_of.setdefault((d.programme, course.intake), []).append(course)
+        _extras(state, d, cid, prefix)
         if "programme" in d.cohorts:
             key = own(prefix, d.code)
             state.cohorts[key] = DCohort(idnumber=key, name=d.title.get(d.languages[0], d.programme),
@@ -230,3 +297,128 @@ def _group(state: DesiredState, course: str, name: str, uid: str, source: str, p
     key = f"{course}/{gid}"
     state.groups.setdefault(key, DGroup(course=course, idnumber=gid, name=name, source=source))
     state.group_members.setdefault(key, {}).setdefault(uid, source)
+
+
+def _extras(state: DesiredState, d: Delivery, category: str, prefix: str) -> None:
+    """Activities, event grade items, the alumni cohort and course of one programme."""
+    courses = [c for c in state.courses.values() if c.programme == d.programme]
+    position = {m.id: i for i, m in enumerate(d.modules, start=1)}
+    info = {m.id: m for m in d.modules}
+    for c in courses:
+        m = info[c.module]
+        idn = own(prefix, m.id)
+        state.activities[f"{c.idnumber}|{idn}"] = DActivity(
+            course=c.idnumber, idnumber=idn, module=m.id, lang=c.lang or d.languages[0], section=position[m.id],
+            name=m.title.get(c.lang) or next(iter(m.title.values()), m.id), intro=m.description.get(c.lang, ""),
+            source=d.source)
+        for e in d.events:
+            if m.id in e.modules:
+                item = own(prefix, e.idnumber)
+                state.grade_items[f"{c.idnumber}|{item}"] = DGradeItem(
+                    course=c.idnumber, idnumber=item, event=e.idnumber, name=e.name, grademax=e.grademax,
+                    source=d.source)
+    if d.alumni:
+        a = d.alumni
+        key = own(prefix, a.cohort)
+        state.cohorts[key] = DCohort(idnumber=key, name=a.cohort_name, source=d.source, keep_members=True)
+        course = DCourse(idnumber=own(prefix, a.course), shortname=a.course, fullname=a.course_name,
+                         category=category, summary=a.summary, startdate=d.epoch(min(i.start for i in d.intakes)),
+                         lang=d.languages[0], programme=d.programme, intake="", module="", source=d.source)
+        state.courses[course.idnumber] = course
+        rule = DAlumni(programme=d.programme, cohort=key, course=course.idnumber, source=d.source)
+        for c in courses:
+            # a per-language programme: a module is passed in the course of either language
+            rule.intakes.setdefault(c.intake, {}).setdefault(c.module, {})[c.idnumber] = info[c.module].mastery_score
+            rule.activities[c.idnumber] = own(prefix, c.module)
+        state.alumni.append(rule)
+
+
+def add_results(state: DesiredState, rows: list, deliveries: list[Delivery]) -> None:
+    """Event results (lmsbridge.results.ResultRow) -> grades in the course of the event where the participant is
+    enrolled; a bad row is a problem with its file:line and a hint, the others go on."""
+    events = {e.idnumber: e for d in deliveries for e in d.events}
+    items_of: dict[str, list[DGradeItem]] = {}
+    for item in state.grade_items.values():
+        items_of.setdefault(item.event, []).append(item)
+    for row in rows:
+        def bad(message: str, hint: str) -> None:
+            state.problems.append(RowProblem(row.file, row.line, message, hint))
+
+        event = events.get(row.event)
+        if event is None:
+            bad(f"unknown event {row.event!r}", f"use one of {', '.join(sorted(events)) or '(none defined)'} "
+                "(events are defined in each programme's moodle.toml, [[events]])")
+            continue
+        uid = own(state.prefix, row.participant)
+        if uid not in state.users:
+            bad(f"unknown participant {row.participant!r}: no roster lists them",
+                "check the idnumber against the rosters (the same value as their idnumber column)")
+            continue
+        try:
+            grade = float(row.grade.replace(",", "."))
+        except ValueError:
+            bad(f"grade {row.grade!r} is not a number", "write the grade as a number, e.g. 7 or 7.5")
+            continue
+        if not 0 <= grade <= event.grademax:
+            bad(f"grade {row.grade} is outside 0 to {event.grademax:g} of event {row.event}",
+                f"correct the grade, or the event's grademax in its moodle.toml")
+            continue
+        targets = [i for i in items_of.get(row.event, []) if f"{i.course}|{uid}" in state.enrolments]
+        if not targets:
+            bad(f"participant {row.participant!r} is not enrolled in a course of event {row.event}",
+                "check the participant's programme and intake in the roster")
+            continue
+        for item in targets:
+            key = f"{item.course}|{item.idnumber}|{uid}"
+            if key in state.grades:
+                bad(f"participant {row.participant!r} has a second result for event {row.event} "
+                    f"(first at {state.grades[key].source}); this row is skipped", "keep one row per event")
+                continue
+            state.grades[key] = DGrade(course=item.course, item=item.idnumber, user=uid, grade=grade,
+                                       feedback=row.feedback, source=row.source)
+
+
+def add_frameworks(state: DesiredState, deliveries: list[Delivery]) -> None:
+    """Each programme's competencies.toml (through scorm.sources) as a framework linked to the courses whose
+    modules list its competencies."""
+    from pathlib import Path
+
+    from scorm.sources import SourceError, _load_framework  # the one reader of competencies.toml
+
+    for d in deliveries:
+        path = Path(d.dir) / "competencies.toml"
+        if not d.dir or not path.is_file():
+            continue
+        try:
+            fw = _load_framework(path, d.languages)
+        except SourceError as exc:
+            raise ConfigError("\n".join(getattr(exc, "problems", [str(exc)]))) from None
+        lang = d.languages[0]
+
+        def text(value: dict[str, str] | str) -> str:
+            return value if isinstance(value, str) else (value.get(lang) or next(iter(value.values()), ""))
+
+        known = {c.idnumber for c in fw.competencies}
+        parent_of = {c.idnumber: c.parent for c in fw.competencies}
+
+        def level(idn: str) -> int:  # parents before children (the loader refuses unknown parents)
+            n, seen = 0, set()
+            while idn and idn not in seen:
+                seen.add(idn)
+                idn, n = parent_of.get(idn, ""), n + 1
+            return n
+
+        depth = {c.idnumber: level(c.idnumber) for c in fw.competencies}
+        comps = [DCompetency(idnumber=own(state.prefix, c.idnumber), shortname=text(c.shortname),
+                             description=text(c.description), parent=own(state.prefix, c.parent) if c.parent else "")
+                 for c in sorted(fw.competencies, key=lambda c: depth[c.idnumber])]
+        courses: dict[str, list[str]] = {}
+        info = {m.id: m for m in d.modules}
+        for c in state.courses.values():
+            if c.programme == d.programme and c.module:
+                links = [own(state.prefix, x) for x in info[c.module].competencies if x in known]
+                if links:
+                    courses[c.idnumber] = links
+        state.frameworks.append(DFramework(idnumber=own(state.prefix, fw.idnumber), shortname=text(fw.shortname),
+                                           description=text(fw.description), competencies=comps, courses=courses,
+                                           source=str(path)))

@@ -141,8 +141,10 @@ class Journal:
         rows = [(run_id, a.seq, a.entity, a.key, a.op, json.dumps(a.before) if a.before is not None else None,
                  json.dumps(a.after) if a.after is not None else None, a.source, outcome,
                  (moodle_ids or {}).get(a.seq), (errors or {}).get(a.seq), at) for a in actions]
+        # A user about to be created is remembered too: a run killed after Moodle made the account but before
+        # its answer arrived would otherwise leave an account no later run knows to look for.
         users = [(a.key, (moodle_ids or {}).get(a.seq), run_id) for a in actions
-                 if a.entity == "user" and outcome in ("applied", "sent")]
+                 if a.entity == "user" and (outcome in ("applied", "sent") or (outcome == "planned" and a.op == "create"))]
         with self._mutex:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

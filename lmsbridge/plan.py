@@ -17,8 +17,9 @@ from pydantic import BaseModel
 
 from lmsbridge.actual import Scope
 
-Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member"]
-Op = Literal["create", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol"]
+Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
+                 "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade"]
+Op = Literal["create", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol", "set"]
 
 # The order in which the applier runs the phases: what others depend on first, removals last.
 PHASES: list[tuple[str, str]] = [
@@ -26,8 +27,11 @@ PHASES: list[tuple[str, str]] = [
     ("course", "create"), ("course", "update"),
     ("user", "create"), ("user", "update"), ("user", "reactivate"),
     ("cohort", "create"), ("group", "create"),
+    ("competency_framework", "create"), ("competency", "create"), ("course_competency", "add"),
+    ("activity", "create"), ("activity", "update"), ("grade_item", "create"), ("grade_item", "update"),
     ("enrolment", "enrol"), ("enrolment", "reactivate"),
     ("cohort_member", "add"), ("group_member", "add"),
+    ("grade", "set"),
     ("group_member", "remove"), ("cohort_member", "remove"),
     ("enrolment", "suspend"), ("enrolment", "unenrol"),
     ("user", "suspend"),
@@ -52,7 +56,8 @@ class Action:
     def line(self) -> str:
         change = ""
         if self.op == "update" and self.before is not None and self.after is not None:
-            change = ", ".join(f"{k}: {self.before.get(k)!r} -> {v!r}" for k, v in self.after.items())
+            change = ", ".join(f"{k}: {self.before.get(k)!r} -> {v!r}" for k, v in self.after.items()
+                               if k in self.before)
         text = f"{self.key}" + (f"  [{change}]" if change else "")
         if self.reason:
             text += f"  ({self.reason})"
@@ -74,6 +79,17 @@ class Problem(BaseModel):
     def __str__(self) -> str:
         where = self.source or self.key or self.entity
         return f"{where}: {self.message}" + (f" Hint: {self.hint}" if self.hint else "")
+
+
+class Skipped(BaseModel):
+    """A part of the sync left out as a whole, and why (the companion plugin is missing, ...)."""
+
+    what: str  # "SCORM activities", "event grades"
+    count: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.count} skipped — {self.reason}"
 
 
 class SafetyFinding(BaseModel):
@@ -98,6 +114,7 @@ class Plan(BaseModel):
     actions: list[Action] = []
     problems: list[Problem] = []
     safety: list[SafetyFinding] = []  # thresholds crossed: the plan is blocked unless overridden
+    skipped: list[Skipped] = []
     override: bool = False
     roster_rows: int = 0
     reads: int = 0
@@ -141,6 +158,9 @@ class Plan(BaseModel):
                 lines.append(f"  ... and {len(group) - limit} more (the JSON plan has them all)")
         if not self.actions:
             lines.append("\nNothing to change: Moodle matches the programmes and rosters.")
+        if self.skipped:
+            lines.append("\nSkipped:")
+            lines.extend(f"  {s}" for s in self.skipped)
         if self.problems:
             errors = self.errors
             lines.append(f"\nProblems: {len(errors)} error(s), {len(self.problems) - len(errors)} warning(s)")

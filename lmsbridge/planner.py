@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from lmsbridge.actual import ActualState, Scope
 from lmsbridge.desired import DesiredState
-from lmsbridge.plan import PHASES, REMOVALS, Action, Plan, Problem, now_iso
+from lmsbridge.plan import PHASES, REMOVALS, Action, Plan, Problem, Skipped, now_iso
 from lmsbridge.safety import SafetySettings, check_thresholds, check_truncation
 
 DEFAULT_ROLES = {"student": 5, "teacher": 4, "editingteacher": 3, "manager": 1}
@@ -32,6 +32,11 @@ class PlanSettings(BaseModel):
     last_roster_rows: int | None = None  # from the journal: rows of the last applied run
     now: int = 0
     site_url: str = ""
+    # Parts that need the companion plugin or the competency services: "" = available, else why they are skipped.
+    plugin_missing: str = ""
+    competencies_missing: str = ""
+    packages: dict[str, tuple[str, str]] = {}  # "module|lang" -> (sha1, zip path) of this run's build
+    packages_problem: str = ""  # the build failed: why
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -42,7 +47,8 @@ def _text(value: str) -> str:
 
 
 def scope_of(desired: DesiredState, known_users: set[str] = frozenset(),  # type: ignore[assignment]
-             known_ids: dict[str, dict[str, int]] | None = None) -> Scope:
+             known_ids: dict[str, dict[str, int]] | None = None, *, plugin: bool = False,
+             competencies: bool = True) -> Scope:
     """What to read from Moodle for this desired state (``known_users``: idnumbers lmsbridge managed before;
     ``known_ids``: Moodle ids of courses and groups the journal remembers)."""
     groups: dict[str, list[str]] = {}
@@ -55,7 +61,14 @@ def scope_of(desired: DesiredState, known_users: set[str] = frozenset(),  # type
         course_shortnames={k: c.shortname for k, c in desired.courses.items()},
         users=sorted(set(desired.users) | {u for u in known_users if u.startswith(desired.prefix)}),
         new_user_logins={k: (u.username, u.email) for k, u in desired.users.items()},
-        cohorts=sorted(desired.cohorts), enrolled=_enrolled(desired))
+        cohorts=sorted(desired.cohorts), enrolled=_enrolled(desired), plugin=plugin,
+        activity_courses=sorted({a.course for a in desired.activities.values()}
+                                | {g.course for g in desired.grade_items.values()}) if plugin else [],
+        grade_courses=sorted(({g.course for g in desired.grades.values()} if plugin else set())
+                             | {c for rule in desired.alumni for mods in rule.intakes.values()
+                                for courses in mods.values() for c in courses}),
+        frameworks=[f.idnumber for f in desired.frameworks] if competencies else [],
+        competency_courses=sorted({c for f in desired.frameworks for c in f.courses}) if competencies else [])
 
 
 def _enrolled(desired: DesiredState) -> dict[str, list[str]]:
@@ -70,7 +83,9 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
     actions: list[Action] = []
     problems = [Problem(severity=p.severity, source=p.where, message=p.message, hint=p.hint)  # type: ignore
                 for p in desired.problems]
-    ids: dict[str, dict[str, int]] = {"category": {}, "course": {}, "user": {}, "cohort": {}, "group": {}}
+    ids: dict[str, dict[str, int]] = {"category": {}, "course": {}, "user": {}, "cohort": {}, "group": {},
+                                      "competency_framework": {}, "competency": {}}
+    skipped: list[Skipped] = []
 
     cache: dict[tuple, dict] = {}
 
@@ -181,8 +196,16 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         if have.suspended:
             act("user", key, "reactivate", {"suspended": True}, {"suspended": False}, want.source,
                 "listed in the roster again")
+    graduates = _graduates(desired, actual)
+    alumni = set().union(*graduates.values()) if graduates else set()
+    for key, want in desired.cohorts.items():
+        if want.keep_members and key in actual.cohorts:
+            by_id = {u.id: k for k, u in actual.users.items()}
+            alumni |= {by_id.get(m, "") for m in actual.cohorts[key].members}
     if settings.suspend_leavers:
         for key, have in sorted(actual.users.items()):
+            if key in alumni:
+                continue  # an alumnus keeps the account for the reunions, listed in a roster or not
             if key not in desired.users and key.startswith(desired.prefix) and not have.suspended:
                 ids["user"][key] = have.id
                 act("user", key, "suspend", {"suspended": False}, {"suspended": True}, "",
@@ -237,10 +260,11 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         elif not want.suspended and not have.active and _window_open(want.timestart, want.timeend, settings.now):
             act("enrolment", key, "reactivate", {"active": False}, after, want.source,
                 "suspended, but listed in the roster again")
+    keep_courses = {rule.course for rule in desired.alumni}
     if settings.on_leave != "keep":
         for course_key, per_user in sorted(actual.enrolments.items()):
-            if course_key not in desired.courses:
-                continue  # a course no programme lists any more: left alone
+            if course_key not in desired.courses or course_key in keep_courses:
+                continue  # a course no programme lists any more, or an alumni course: left alone
             wanted = desired_enrolled.get(course_key, set())
             for uid, have in sorted(per_user.items()):
                 idn = idnumber_of.get(uid, "")
@@ -275,6 +299,10 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
             if uid.startswith(desired.prefix) and uid not in wanted and uid in enrolled:
                 act("group_member", f"{key}|{uid}", "remove", None, None, "", f"no longer in {want.name} by the rosters")
 
+    _plan_alumni(desired, actual, settings, graduates, available_courses, act)
+    _plan_competencies(desired, actual, settings, available_courses, ids, act, skipped)
+    _plan_activities(desired, actual, settings, available_courses, available_users, ids, act, skipped)
+
     # --- order, safety ---
     rank = {phase: i for i, phase in enumerate(PHASES)}
     actions.sort(key=lambda a: rank[(a.entity, a.op)])  # stable: keeps the order within a phase
@@ -295,9 +323,143 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
     return Plan(created_at=now_iso(), site_url=settings.site_url, prefix=desired.prefix,
                 fingerprint=actual.fingerprint(), scope=scope, ids=ids, actions=actions, problems=problems,
                 safety=findings, override=settings.allow_mass_change and bool(findings),
-                roster_rows=desired.roster_rows, reads=actual.reads)
+                roster_rows=desired.roster_rows, reads=actual.reads, skipped=skipped)
 
 
 def _window_open(start: int, end: int, now: int) -> bool:
     """Moodle hides enrolments outside their dates from 'active' lists: those are not suspended, just not open."""
     return (not start or start <= now) and (not end or now < end)
+
+
+# --- what needs the companion plugin, competencies, alumni ---
+
+
+def _graduates(desired: DesiredState, actual: ActualState) -> dict[str, set[str]]:
+    """Alumni cohort idnumber -> user idnumbers who passed every module of an intake (the module's activity
+    grade, as the gradebook has it, reaches its mastery score: the SCO reports "passed" from that score)."""
+    out: dict[str, set[str]] = {}
+    for rule in desired.alumni:
+        found: set[str] = set()
+        for modules in rule.intakes.values():
+            per_module = []
+            for courses in modules.values():
+                passed: set[str] = set()
+                for course, mark in courses.items():
+                    activity = rule.activities[course]
+                    for user, items in actual.gradebook.get(course, {}).items():
+                        if activity in items and items[activity][0] >= mark:
+                            passed.add(user)
+                per_module.append(passed)
+            if per_module:
+                found |= set.intersection(*per_module)
+        out[rule.cohort] = found
+    return out
+
+
+def _plan_alumni(desired: DesiredState, actual: ActualState, settings: PlanSettings,
+                 graduates: dict[str, set[str]], available_courses: set[str], act: Any) -> None:
+    by_id = {u.id: k for k, u in actual.users.items()}
+    for rule in desired.alumni:
+        cohort = actual.cohorts.get(rule.cohort)
+        members = {by_id.get(m, "") for m in (cohort.members if cohort else [])}
+        enrolled = {by_id.get(uid, "") for uid in actual.enrolments.get(rule.course, {})}
+        roleid = settings.roles.get("student", 5)
+        for user in sorted(graduates.get(rule.cohort, ())):
+            if user not in actual.users:
+                continue
+            if user not in members:
+                act("cohort_member", f"{rule.cohort}|{user}", "add", None, None, rule.source,
+                    f"completed {rule.programme}: alumnus")
+            if user not in enrolled and rule.course in available_courses:
+                act("enrolment", f"{rule.course}|{user}", "enrol", None,
+                    {"role": "student", "roleid": roleid, "timestart": 0, "timeend": 0, "suspend": 0}, rule.source,
+                    f"completed {rule.programme}: alumni course")
+
+
+def _plan_competencies(desired: DesiredState, actual: ActualState, settings: PlanSettings,
+                       available_courses: set[str], ids: dict[str, dict[str, int]], act: Any,
+                       skipped: list[Skipped]) -> None:
+    if not desired.frameworks:
+        return
+    if settings.competencies_missing:
+        n = sum(len(f.competencies) for f in desired.frameworks)
+        skipped.append(Skipped(what="competencies", count=n, reason=settings.competencies_missing))
+        return
+    for fw in desired.frameworks:
+        have = actual.frameworks.get(fw.idnumber)
+        if have is None:
+            act("competency_framework", fw.idnumber, "create", None,
+                {"shortname": fw.shortname, "description": fw.description}, fw.source, "new competency framework")
+        else:
+            ids["competency_framework"][fw.idnumber] = have.id
+        existing = have.competencies if have else {}
+        for c in fw.competencies:
+            if c.idnumber in existing:
+                ids["competency"][c.idnumber] = existing[c.idnumber]
+                continue
+            act("competency", c.idnumber, "create", None, {"framework": fw.idnumber, "shortname": c.shortname,
+                                                             "description": c.description, "parent": c.parent},
+                fw.source, "new competency" + (f" under {c.parent}" if c.parent else ""))
+        for course, wanted in sorted(fw.courses.items()):
+            if course not in available_courses:
+                continue
+            linked = set(actual.course_competencies.get(course, []))
+            for c in wanted:
+                if c not in linked:
+                    act("course_competency", f"{course}|{c}", "add", None, None, fw.source,
+                        "the course's module builds it")
+
+
+def _plan_activities(desired: DesiredState, actual: ActualState, settings: PlanSettings,
+                     available_courses: set[str], available_users: set[str], ids: dict[str, dict[str, int]],
+                     act: Any, skipped: list[Skipped]) -> None:
+    activities = [a for a in desired.activities.values() if a.course in available_courses]
+    items = [i for i in desired.grade_items.values() if i.course in available_courses]
+    grades = [g for g in desired.grades.values() if g.course in available_courses and g.user in available_users]
+    if settings.plugin_missing:
+        if activities:
+            skipped.append(Skipped(what="SCORM activities", count=len(activities), reason=settings.plugin_missing))
+        if grades or items:
+            skipped.append(Skipped(what="event grades", count=len(grades),
+                                   reason=f"{settings.plugin_missing} (and {len(items)} event grade items)"))
+        return
+    if settings.packages_problem:
+        skipped.append(Skipped(what="SCORM activities", count=len(activities), reason=settings.packages_problem))
+        activities = []
+    for want in activities:
+        key = f"{want.course}|{want.idnumber}"
+        sha1, path = settings.packages.get(f"{want.module}|{want.lang}", ("", ""))
+        if not sha1:
+            skipped.append(Skipped(what=f"SCORM activity {key}", count=1,
+                                   reason=f"no {want.lang} package of module {want.module} was built"))
+            continue
+        have = actual.activities.get(key)
+        after = {"course": want.course, "idnumber": want.idnumber, "module": want.module, "lang": want.lang,
+                 "section": want.section, "name": want.name, "intro": want.intro, "sha1": sha1, "package": path}
+        if have is None:
+            act("activity", key, "create", None, after, want.source, f"new SCORM activity of {want.module}")
+            continue
+        before = {}
+        for field, value in (("sha1", have.sha1hash), ("name", have.name), ("section", have.section)):
+            if value != after[field]:
+                before[field] = value
+        if before:
+            reason = "the package changed" if "sha1" in before else "differs from the programme"
+            act("activity", key, "update", before, after, want.source, reason)
+    for want in items:
+        key = f"{want.course}|{want.idnumber}"
+        have_item = actual.grade_items.get(key)
+        after = {"course": want.course, "idnumber": want.idnumber, "name": want.name, "grademax": want.grademax}
+        if have_item is None:
+            act("grade_item", key, "create", None, after, want.source, f"event {want.event}")
+        elif have_item.name != want.name or abs(have_item.grademax - want.grademax) > 1e-9:
+            act("grade_item", key, "update", {"name": have_item.name, "grademax": have_item.grademax}, after,
+                want.source, "differs from moodle.toml")
+    for g in grades:
+        have_grade = actual.gradebook.get(g.course, {}).get(g.user, {}).get(g.item)
+        if have_grade and abs(have_grade[0] - g.grade) < 1e-6 and _text(have_grade[1]) == _text(g.feedback):
+            continue
+        act("grade", f"{g.course}|{g.item}|{g.user}", "set",
+            {"grade": have_grade[0], "feedback": have_grade[1]} if have_grade else None,
+            {"course": g.course, "item": g.item, "user": g.user, "grade": g.grade, "feedback": g.feedback},
+            g.source, "event result")

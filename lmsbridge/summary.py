@@ -45,6 +45,7 @@ def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
         "problems": [p.model_dump() for p in plan.problems] if plan else [],
         "failures": [f.model_dump() for f in result.failures] if result else [],
         "safety": [s.model_dump() for s in plan.safety] if plan else [],
+        "not_synced": [s.model_dump() for s in plan.skipped] if plan else [],  # parts left out, and why
     }
 
 
@@ -54,11 +55,11 @@ def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
     lines = []
     entities = sorted(set(data["planned"]) | set(data["applied"]) | set(data["failed"]))
     if entities:
-        lines.append(f"{'entity':<14} {'action':<11} {'planned':>8} {'applied':>8} {'failed':>7} {'skipped':>8}")
+        lines.append(f"{'entity':<20} {'action':<11} {'planned':>8} {'applied':>8} {'failed':>7} {'skipped':>8}")
     for e in entities:
         ops = sorted(set(data["planned"].get(e, {})) | set(data["applied"].get(e, {})))
         for op in ops:
-            lines.append(f"{e:<14} {op:<11} {data['planned'].get(e, {}).get(op, 0):>8} "
+            lines.append(f"{e:<20} {op:<11} {data['planned'].get(e, {}).get(op, 0):>8} "
                          f"{data['applied'].get(e, {}).get(op, 0):>8} {data['failed'].get(e, {}).get(op, 0):>7} "
                          f"{data['skipped'].get(e, {}).get(op, 0):>8}")
     if not entities and outcome.plan is not None:
@@ -70,6 +71,9 @@ def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
         if len(result.failures) > limit:
             lines.append(f"  ... and {len(result.failures) - limit} more (see last-run.json in the state dir)")
     plan = outcome.plan
+    if plan and plan.skipped:
+        lines.append("\nSkipped:")
+        lines.extend(f"  {s}" for s in plan.skipped)
     if plan and plan.problems:
         lines.append(f"\nProblems in the input ({len(plan.problems)}):")
         lines.extend(f"  {p.severity}: {p}" for p in plan.problems[:limit])

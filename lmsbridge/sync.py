@@ -27,11 +27,12 @@ from pydantic import BaseModel, Field
 from lmsbridge.actual import read_actual
 from lmsbridge.applier import ApplyResult, SiteFailure, apply_plan
 from lmsbridge.delivery import ConfigError, load_deliveries
-from lmsbridge.desired import DEFAULT_PREFIX, DesiredState, build_desired
+from lmsbridge.desired import DEFAULT_PREFIX, DesiredState, add_frameworks, add_results, build_desired
 from lmsbridge.journal import Journal, Lock, LockHeld
 from lmsbridge.moodle import MoodleClient, MoodleError
 from lmsbridge.plan import Plan, now_iso
 from lmsbridge.planner import DEFAULT_ROLES, PlanSettings, make_plan, scope_of
+from lmsbridge.results import read_results
 from lmsbridge.roster import read_rosters
 from lmsbridge.safety import SafetySettings
 
@@ -50,6 +51,12 @@ SYNC_FUNCTIONS = (
     "core_cohort_create_cohorts", "core_cohort_get_cohort_members", "core_cohort_add_cohort_members",
     "core_cohort_delete_cohort_members", "core_group_get_course_groups", "core_group_create_groups",
     "core_group_get_group_members", "core_group_add_group_members", "core_group_delete_group_members",
+)
+# Needed for the competency framework only: without them that part is skipped (and the plan says so).
+COMPETENCY_FUNCTIONS = (
+    "core_competency_list_competency_frameworks", "core_competency_list_competencies",
+    "core_competency_list_course_competencies", "core_competency_create_competency_framework",
+    "core_competency_create_competency", "core_competency_add_competency_to_course",
 )
 
 
@@ -72,6 +79,9 @@ class SyncSettings(BaseModel):
     roles: dict[str, int] = DEFAULT_ROLES  # LMSBRIDGE_ROLES "student=5,teacher=4"
     safety: SafetySettings = SafetySettings()  # LMSBRIDGE_THRESHOLDS
     allow_mass_change: bool = False
+    results: list[Path] = []  # LMSBRIDGE_RESULTS: results CSV files of the training events
+    scorm_version: Literal["1.2", "2004"] = "1.2"  # LMSBRIDGE_SCORM_VERSION: 1.2 plays offline in the Moodle app
+    metrics_file: Path | None = None  # LMSBRIDGE_METRICS_FILE: OpenMetrics text for node_exporter
 
     @staticmethod
     def parse_roles(text: str | None) -> dict[str, int]:
@@ -117,10 +127,17 @@ def load_desired(settings: SyncSettings) -> DesiredState:
     unreadable = [p for p in roster.problems if p.line <= 1 and p.severity == "error"]
     if unreadable:
         raise ConfigError("\n".join(str(p) for p in unreadable))
-    return build_desired(deliveries, roster, prefix=settings.prefix, default_auth=settings.auth)
+    desired = build_desired(deliveries, roster, prefix=settings.prefix, default_auth=settings.auth)
+    add_frameworks(desired, deliveries)
+    if settings.results:
+        rows, problems = read_results(settings.results)
+        desired.problems.extend(problems)
+        add_results(desired, rows, deliveries)
+    return desired
 
 
-def preflight(client: MoodleClient) -> None:
+def preflight(client: MoodleClient) -> set[str]:
+    """Check the site and the core functions; returns the names of the functions the token's service has."""
     try:
         info = client.get_site_info()
     except MoodleError as exc:
@@ -129,16 +146,52 @@ def preflight(client: MoodleClient) -> None:
     if missing:
         raise SyncError(f"the token's web service lacks {', '.join(missing)}; add them to the external service "
                         "(run `lmsbridge doctor`)", SITE_FAILED)
+    return set(info.function_names)
+
+
+def optional_parts(functions: set[str]) -> tuple[str, str]:
+    """Why the plugin's and the competency parts cannot run on this site ("" = they can)."""
+    from lmsbridge.plugin_zip import PLUGIN_FUNCTIONS
+
+    plugin = ""
+    lacking = [f for f in PLUGIN_FUNCTIONS if f not in functions]
+    if len(lacking) == len(PLUGIN_FUNCTIONS):
+        plugin = "the companion plugin local_lmsbridge is not installed; see lmsbridge doctor"
+    elif lacking:
+        plugin = (f"the token's service lacks {', '.join(lacking)} of the companion plugin; see lmsbridge doctor")
+    lacking = [f for f in COMPETENCY_FUNCTIONS if f not in functions]
+    competencies = (f"the token's service lacks {', '.join(lacking)} (competencies); see lmsbridge doctor"
+                    if lacking else "")
+    return plugin, competencies
+
+
+def build_run_packages(settings: SyncSettings, desired: DesiredState) -> tuple[dict[str, tuple[str, str]], str]:
+    """Build the delivered modules' packages once per run into <state dir>/packages (reproducible: the same
+    sources give the same sha1, so an unchanged module is not uploaded again)."""
+    from scorm.build import BuildError, build_packages
+    from scorm.sources import SourceError
+
+    modules = sorted({a.module for a in desired.activities.values()})
+    if not modules:
+        return {}, ""
+    try:
+        built = build_packages(settings.source, settings.state_dir / "packages", versions=(settings.scorm_version,),
+                               modules=modules)
+    except (SourceError, BuildError) as exc:
+        return {}, f"the packages could not be built: {str(exc).splitlines()[0]} (run lmsbridge build)"
+    return {f"{b.module}|{b.lang}": (b.sha1, str(b.path)) for b in built}, ""
 
 
 def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journal | None = None,
                    desired: DesiredState | None = None) -> Plan:
     """Read inputs and the live site; return the plan (nothing is written to Moodle)."""
     desired = desired or load_desired(settings)
-    preflight(client)
+    functions = preflight(client)
+    plugin_missing, competencies_missing = optional_parts(functions)
+    packages, packages_problem = ({}, "") if plugin_missing else build_run_packages(settings, desired)
     known = journal.managed_users() if journal else set()
     ids = {e: journal.known_ids(e) for e in ("course", "group")} if journal else None
-    scope = scope_of(desired, known, ids)
+    scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing)
     try:
         actual = read_actual(client, scope, concurrency=settings.concurrency)
     except MoodleError as exc:
@@ -147,7 +200,8 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
         roles=settings.roles, on_leave=settings.on_leave, safety=settings.safety,
         allow_mass_change=settings.allow_mass_change,
         last_roster_rows=journal.last_roster_rows() if journal else None, now=int(time.time()),
-        site_url=client.url))
+        site_url=client.url, plugin_missing=plugin_missing, competencies_missing=competencies_missing,
+        packages=packages, packages_problem=packages_problem))
     log.info("planned %d changes from %d roster rows (%d read calls, %d problems)", len(plan.actions),
              plan.roster_rows, plan.reads, len(plan.problems), extra={"count": len(plan.actions)})
     return plan
@@ -199,7 +253,22 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
 def run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = False,
              stop: threading.Event | None = None, progress: Callable[[str, int, int], None] | None = None,
              plan_out: Path | None = None) -> SyncOutcome:
-    """Plan and apply in one go (under the lock), as a scheduled sync does."""
+    """Plan and apply in one go (under the lock), as a scheduled sync does; with ``settings.metrics_file`` the
+    run's OpenMetrics file is written too (also for a failed run: monitoring must see it)."""
+    outcome = _run_sync(settings, client, dry_run=dry_run, stop=stop, progress=progress, plan_out=plan_out)
+    if settings.metrics_file and not dry_run:
+        from lmsbridge.report.metrics import write_sync_metrics
+
+        try:
+            write_sync_metrics(outcome.summary(), settings.metrics_file)
+        except OSError as exc:
+            log.error("could not write the metrics file %s: %s", settings.metrics_file, exc)
+    return outcome
+
+
+def _run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = False,
+              stop: threading.Event | None = None, progress: Callable[[str, int, int], None] | None = None,
+              plan_out: Path | None = None) -> SyncOutcome:
     started = time.monotonic()
     try:
         desired = load_desired(settings)
@@ -306,8 +375,9 @@ def run_every(interval: float, once: Callable[[], SyncOutcome], stop: threading.
 
 def settings_from_options(*, source: Path | None, rosters: tuple[Path, ...] | list[Path], prefix: str | None,
                           state_dir: Path | None, concurrency: int | None, auth: str | None, on_leave: str | None,
-                          thresholds: str | None, roles: str | None, allow_mass_change: bool = False
-                          ) -> SyncSettings:
+                          thresholds: str | None, roles: str | None, allow_mass_change: bool = False,
+                          results: tuple[Path, ...] | list[Path] = (), scorm_version: str | None = None,
+                          metrics_file: Path | None = None) -> SyncSettings:
     """SyncSettings from CLI options (each already filled from its LMSBRIDGE_* variable by click)."""
     from pydantic import ValidationError
 
@@ -317,9 +387,10 @@ def settings_from_options(*, source: Path | None, rosters: tuple[Path, ...] | li
         values: dict[str, Any] = {
             "source": source or default_source(), "rosters": list(rosters),
             "safety": SafetySettings.parse(thresholds), "roles": SyncSettings.parse_roles(roles),
-            "allow_mass_change": allow_mass_change}
+            "allow_mass_change": allow_mass_change, "results": list(results)}
         for key, value in (("prefix", prefix), ("state_dir", state_dir), ("concurrency", concurrency),
-                           ("auth", auth), ("on_leave", on_leave)):
+                           ("auth", auth), ("on_leave", on_leave), ("scorm_version", scorm_version),
+                           ("metrics_file", metrics_file)):
             if value is not None:
                 values[key] = value
         return SyncSettings.model_validate(values)

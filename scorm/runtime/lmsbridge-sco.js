@@ -377,6 +377,29 @@
     return config.languages[config.default_lang] ? config.default_lang : langs[0];
   }
 
+  /** The better of two results ({passed, score|null}): a pass beats a fail, then the higher score wins. */
+  function better(a, b) {
+    if (!a || !b) return a || b || null;
+    if (a.passed !== b.passed) return a.passed ? a : b;
+    return (b.score === null ? -1 : b.score) > (a.score === null ? -1 : a.score) ? b : a;
+  }
+
+  /** What the LMS holds for this attempt: its result (status and score), whether it is completed, and whether
+   *  it is finished (1.2 passed/failed/completed; 2004 completed, or passed/failed). */
+  function heldResult(lms, version) {
+    const v12 = version === '1.2';
+    const status = v12 ? lms.get('cmi.core.lesson_status') : lms.get('cmi.success_status');
+    const completion = v12 ? '' : lms.get('cmi.completion_status');
+    const raw = lms.get(v12 ? 'cmi.core.score.raw' : 'cmi.score.raw');
+    const score = /^\d+(\.\d+)?$/.test(raw) ? Math.round(parseFloat(raw)) : null;
+    const decided = status === 'passed' || status === 'failed';
+    return {
+      result: decided ? { passed: status === 'passed', score } : null,
+      completed: v12 ? decided || status === 'completed' : completion === 'completed',
+      final: decided || (v12 ? status === 'completed' : completion === 'completed'),
+    };
+  }
+
   function start() {
     const configEl = document.getElementById('lmsbridge-config');
     if (!configEl) return;
@@ -435,13 +458,14 @@
     }
     const resumed = Boolean(state);
     state = state || newState(total);
-    // A fresh launch over an attempt the LMS already holds as finished (reviewing after a pass) must not
-    // pull its status back to "incomplete": statuses are only written again after a new quiz submission.
-    let priorFinal = false;
-    if (connected && !resumed) {
-      if (version === '1.2') priorFinal = ['passed', 'failed', 'completed'].indexOf(lms.get('cmi.core.lesson_status')) >= 0;
-      else priorFinal = lms.get('cmi.completion_status') === 'completed' || ['passed', 'failed'].indexOf(lms.get('cmi.success_status')) >= 0;
-    }
+    // What the LMS already holds for this attempt. A fresh launch over an attempt it holds as finished
+    // (reviewing after a pass) must not pull its status back to "incomplete": statuses are only written again
+    // after a new quiz submission. And within one attempt the learner's best result is kept: a retake after a
+    // pass never turns "passed" into "failed" nor lowers the score (see better()).
+    const held = connected ? heldResult(lms, version) : { result: null, completed: false, final: false };
+    const priorFinal = !resumed && held.final;
+    let completedBefore = held.completed;    // completion never goes back within an attempt
+    let best = better(held.result, state.result);
 
     let minStage = 0;            // raised when the LMS refuses an encoding that is within the standard's limit
     let interactionsOn = true;   // false once the LMS says it keeps no interactions
@@ -468,20 +492,24 @@
 
     function writeStatus() {
       if (priorFinal && !state.result) return;
+      // The best result of the attempt, not the last: both standards let the SCO decide what it reports.
+      const success = best ? (best.passed ? 'passed' : 'failed') : '';
       if (version === '1.2') {
-        const status = state.result ? (state.result.passed ? 'passed' : 'failed')
-          : (!hasQuiz && allRead() ? 'completed' : 'incomplete');
-        lms.set('cmi.core.lesson_status', status);
+        lms.set('cmi.core.lesson_status', success ||
+                ((!hasQuiz && allRead()) || completedBefore ? 'completed' : 'incomplete'));
       } else {
-        lms.set('cmi.completion_status', done() ? 'completed' : 'incomplete');
-        lms.set('cmi.success_status', state.result ? (state.result.passed ? 'passed' : 'failed') : 'unknown');
-        lms.set('cmi.progress_measure', String(Math.round(readCount() / total * 10000) / 10000));
+        if (done()) completedBefore = true;
+        lms.set('cmi.completion_status', completedBefore ? 'completed' : 'incomplete');
+        lms.set('cmi.success_status', success || 'unknown');
+        const measure = completedBefore ? 1 : Math.round(readCount() / total * 10000) / 10000;
+        lms.set('cmi.progress_measure', String(measure));
       }
     }
 
-    function writeScore(score) {
-      if (version === '2004') lms.set('cmi.score.scaled', String(score / 100));
-      lms.set(v.el.score + '.raw', String(score));
+    function writeScore() {
+      if (!best || best.score === null) return;
+      if (version === '2004') lms.set('cmi.score.scaled', String(best.score / 100));
+      lms.set(v.el.score + '.raw', String(best.score));
       lms.set(v.el.score + '.min', '0');
       lms.set(v.el.score + '.max', '100');
     }
@@ -530,7 +558,8 @@
           lms.set(base + 'result', isCorrect(q, a, lang) ? 'correct' : 'wrong');
           lms.set(base + 'latency', timespan12(latency, 2));
         } else {
-          lms.set(base + 'timestamp', timestamp2004(now));
+          // 2004: when the question was first put to the learner; latency then runs to the answer.
+          lms.set(base + 'timestamp', timestamp2004(new Date(Math.min(quizShownAt, now.getTime()))));
           lms.set(base + 'weighting', String(q.points || 1));
           data.patterns.forEach((p, i) => lms.set(base + 'correct_responses.' + i + '.pattern', p));
           if (data.response) lms.set(base + 'learner_response', data.response);
@@ -679,13 +708,14 @@
       questions.forEach((q) => { state.answers[q.id] = readAnswer(q); });
       const s = score();
       state.result = { score: s, passed: s >= mastery };
+      best = better(best, state.result);
       state.submitted = true;
       state.read[quizIndex] = true;
       showResults(true);
       render();
       if (tracking && lms.open) {
-        writeInteractions();
-        writeScore(s);
+        writeInteractions();   // every submission's answers, the retake's too
+        writeScore();
       }
       commit(true);
       if (resultEl) {

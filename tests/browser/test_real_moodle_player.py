@@ -227,7 +227,7 @@ class Learner:
             self.page.wait_for_url(lambda url: "/login/" not in url)
         except Exception as e:  # noqa: BLE001 (turned into the learner's view of it)
             shown = self.page.locator(".alert, #loginerrormessage").all_text_contents()
-            raise AssertionError(f"the learner could not log in: {shown}") from e
+            raise AssertionError(f"the learner could not log in (at {self.page.url}): {shown}") from e
 
     def _console(self, message: Any) -> None:
         text = message.text
@@ -248,7 +248,11 @@ class Learner:
         while (frame := self.page.frame(url=re.compile(r"/pluginfile\.php/.+/index\.html"))) is None:
             assert time.monotonic() < deadline, "Moodle's player never loaded the SCO"
             self.page.wait_for_timeout(100)
-        return MoodleSco(self.page, frame)
+        sco = MoodleSco(self.page, frame)
+        # Moodle's debug log window takes the focus when it opens; a background page runs its animation frames
+        # slowly, and every learner action would wait for them.
+        self.page.bring_to_front()
+        return sco
 
     def exit_activity(self) -> None:
         """Moodle's "Exit activity" button above the player: back to the course page."""
@@ -266,8 +270,12 @@ class Learner:
             return None
         logs = [p for p in self.context.pages if p is not self.page]
         entries = [t for p in logs for t in p.locator("div").all_text_contents()]
+        errors = [t for p in logs for t in p.locator("div.error").all_text_contents()]
+        # Closed once read: Moodle rewrites the whole log window on every call, which slows down as it grows.
+        for p in logs:
+            p.close()
         assert any("Initialize" in t for t in entries), "Moodle's API debug log recorded nothing"
-        return [t for p in logs for t in p.locator("div.error").all_text_contents()]
+        return errors
 
     def close(self) -> None:
         self.context.close()
@@ -353,9 +361,9 @@ def leave_halfway_and_come_back(admin: Any, site: dict[str, Any], learner: Learn
     return sco
 
 
-def check_interactions(version: str, stored: dict[str, str], questions: list[dict[str, Any]],
-                       results: list[bool]) -> list[dict[str, str]]:
-    found = interactions(stored)
+def check_interactions(version: str, found: list[dict[str, str]], questions: list[dict[str, Any]],
+                       results: list[bool]) -> None:
+    """One submission's interactions as Moodle stored them: one per question, in order, with the right results."""
     el = EL[version]
     assert [i["id"] for i in found] == [q["id"] for q in questions], "one interaction per question, in order"
     for q, i, ok in zip(questions, found, results):
@@ -367,7 +375,6 @@ def check_interactions(version: str, stored: dict[str, str], questions: list[dic
         else:
             assert re.fullmatch(DURATION_2004, i["latency"]), i
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,2})?Z", i["timestamp"]), i
-    return found
 
 
 def test_scorm12_leave_resume_pass_in_moodles_player(admin: Any, site: dict[str, Any], learner: Learner) -> None:
@@ -387,7 +394,7 @@ def test_scorm12_leave_resume_pass_in_moodles_player(admin: Any, site: dict[str,
         ("100", "0", "100")
     assert stored["cmi.core.lesson_location"] == str(len(sco.pages))
     assert len(stored["cmi.suspend_data"]) <= 4096
-    check_interactions(version, stored, questions, [True] * len(questions))
+    check_interactions(version, interactions(stored), questions, [True] * len(questions))
     # Moodle keeps no 1.2 session_time: it adds each one into total_time (both visits, so more than the last).
     sessions = written(learner, "cmi.core.session_time")
     assert sessions and all(re.fullmatch(r"\d{4}:\d{2}:\d{2}(\.\d{1,2})?", t) for t in sessions), sessions
@@ -413,7 +420,8 @@ def test_scorm12_leave_resume_pass_in_moodles_player(admin: Any, site: dict[str,
 
 
 def test_scorm12_failed_attempt_stays_failed(admin: Any, site: dict[str, Any], learner: Learner) -> None:
-    """A new attempt that misses the mastery score: the SCO says failed, Moodle's mastery-score rewrite agrees."""
+    """A new attempt that misses the mastery score: the SCO says failed, Moodle's mastery-score rewrite agrees.
+    A worse retry in the same visit keeps the attempt's better score (its answers are stored all the same)."""
     version = "1.2"
     assert tracks(admin, site, version, 1).get("cmi.core.lesson_status") == "passed", \
         "needs the passed first attempt of the test before"
@@ -428,18 +436,25 @@ def test_scorm12_failed_attempt_stays_failed(admin: Any, site: dict[str, Any], l
     sco.submit()
     assert sco.strings()["failed"] in sco.root.locator(".quiz-result").text_content()
     assert sco.root.locator(".quiz-retry").is_visible(), "a retry is offered"
+    sco.root.locator(".quiz-retry").click()
+    assert sco.answer_all(False) == 0
+    sco.submit()
+    assert sco.strings()["score"].format(score=0) in sco.root.locator(".quiz-result").text_content()
     sco.finish()
     learner.exit_activity()
     stored = wait_tracks(admin, site, version, 2, lambda t: t.get("cmi.core.exit") == "" and
-                         "cmi.core.score.raw" in t, "the failed attempt")
+                         len(interactions(t)) == 2 * len(questions), "the failed attempt")
     assert written(learner, "cmi.core.lesson_status")[-1] == "failed"
     assert stored["cmi.core.lesson_status"] == "failed", "LMSFinish's mastery-score rewrite agrees with the SCO"
-    assert stored["cmi.core.score.raw"] == str(score)
-    check_interactions(version, stored, questions, results)
+    assert stored["cmi.core.score.raw"] == str(score), "the better of the two submissions"
+    found = interactions(stored)
+    check_interactions(version, found[:len(questions)], questions, results)
+    check_interactions(version, found[len(questions):], questions, [False] * len(questions))
     expect_clean(learner)
     assert admin.call("mod_scorm_get_scorm_attempt_count", {"scormid": site["activities"][version]["instance"],
                                                           "userid": site["user"]})["attemptscount"] == 2
     assert scorm_grade(admin, site, version) == 100.0, "the grade is the highest attempt's"
+    assert completion_state(admin, site, version) == 1, "Moodle counts the passed attempt for completion"
 
 
 def test_scorm2004_leave_resume_pass_in_moodles_player(admin: Any, site: dict[str, Any], learner: Learner) -> None:
@@ -447,6 +462,14 @@ def test_scorm2004_leave_resume_pass_in_moodles_player(admin: Any, site: dict[st
     sco = leave_halfway_and_come_back(admin, site, learner, version)
     sco.read_to(len(sco.pages) - 1)
     questions = sco.questions()
+    # First a fail just under the mastery score, then "Try again" and a pass, in the same visit.
+    results = [i < len(questions) - 2 for i in range(len(questions))]
+    assert sco.answer_all(lambda i: results[i]) < sco.config["mastery_score"]
+    sco.submit()
+    stored = wait_tracks(admin, site, version, 1, lambda t: t.get("cmi.success_status") == "failed",
+                         "the failed submission (committed at once)")
+    assert stored["cmi.completion_status"] == "completed"
+    sco.root.locator(".quiz-retry").click()
     assert sco.answer_all(True) == 100
     sco.submit()
     sco.finish()
@@ -456,7 +479,10 @@ def test_scorm2004_leave_resume_pass_in_moodles_player(admin: Any, site: dict[st
     assert (stored["cmi.score.raw"], stored["cmi.score.min"], stored["cmi.score.max"]) == ("100", "0", "100")
     assert float(stored["cmi.score.scaled"]) == 1.0 and float(stored["cmi.progress_measure"]) == 1.0
     assert stored["cmi.location"] == str(len(sco.pages))
-    found = check_interactions(version, stored, questions, [True] * len(questions))
+    found = interactions(stored)
+    assert len(found) == 2 * len(questions), "both submissions' answers are stored"
+    check_interactions(version, found[:len(questions)], questions, results)
+    check_interactions(version, found[len(questions):], questions, [True] * len(questions))
     # What the SCO wrote is what Moodle stored: timestamps, latencies, session_time.
     for n, i in enumerate(found):
         assert written(learner, f"cmi.interactions.{n}.timestamp") == [i["timestamp"]]
@@ -472,3 +498,5 @@ def test_scorm2004_leave_resume_pass_in_moodles_player(admin: Any, site: dict[st
 
     assert scorm_grade(admin, site, version) == 100.0
     assert completion_state(admin, site, version) == 1, "completion by \"passed\" is met"
+
+

@@ -478,10 +478,12 @@ def test_failed_commit_is_shown_and_retried(packages: Any, launch: Any, version:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_reopening_after_a_pass_keeps_the_result(packages: Any, launch: Any, version: str) -> None:
-    """Moodle reopens a finished attempt with entry "": looking at the module again must not undo the pass."""
+    """Moodle reopens a finished attempt with entry "": looking at the module again must not undo the pass,
+    and neither may a worse retake: within one attempt the best result is kept (its answers still reported)."""
     pkg = packages.get(MODULES[0], version)
     sco = launch(pkg)
     sco.read_to(len(sco.pages) - 1)
+    questions = sco.questions()
     sco.answer_all(True)
     sco.submit()
     sco.finish()
@@ -497,3 +499,52 @@ def test_reopening_after_a_pass_keeps_the_result(packages: Any, launch: Any, ver
     data = sco.session.last
     expect_status(version, data, passed=True, completed=True)
     assert data[el(version, "raw")] == "100"
+
+    # A retake that fails: the learner sees the fail; the LMS keeps the pass and gets the retake's answers.
+    sco = launch(pkg, relaunch_data(version, data))
+    sco.read_to(len(sco.pages) - 1)
+    assert sco.answer_all(False) == 0
+    sco.submit()
+    assert sco.strings()["failed"] in sco.root.locator(".quiz-result").text_content()
+    data = sco.session.last
+    expect_status(version, data, passed=True, completed=True)
+    assert data[el(version, "raw")] == "100"
+    if version == "2004":
+        assert float(data["cmi.score.scaled"]) == 1.0 and float(data["cmi.progress_measure"]) == 1.0
+    found = interactions(data)
+    assert len(found) == 2 * len(questions)
+    assert {i["result"] for i in found[len(questions):]} == {"wrong" if version == "1.2" else "incorrect"}
+    sco.finish()
+    sco.wait_finished()
+    expect_status(version, sco.session.last, passed=True, completed=True)
+    assert sco.session.last[el(version, "raw")] == "100"
+    expect_clean_calls(sco)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_worse_retry_keeps_the_better_score(packages: Any, launch: Any, version: str) -> None:
+    """Fail, retry and do worse: the attempt keeps the better fail; a later pass still replaces it."""
+    pkg = packages.get(MODULES[0], version)
+    sco = launch(pkg)
+    sco.read_to(len(sco.pages) - 1)
+    first = sco.answer_all(lambda i: i == 0)
+    assert 0 < first < sco.config["mastery_score"]
+    sco.submit()
+    retry = sco.root.locator(".quiz-retry")
+    retry.click()
+    assert sco.answer_all(False) == 0
+    sco.submit()
+    assert sco.strings()["score"].format(score=0) in sco.root.locator(".quiz-result").text_content()
+    data = sco.session.last
+    expect_status(version, data, passed=False, completed=True)
+    assert data[el(version, "raw")] == str(first)
+    retry.click()
+    assert sco.answer_all(True) == 100
+    sco.submit()
+    sco.finish()
+    sco.wait_finished()
+    data = sco.session.last
+    expect_status(version, data, passed=True, completed=True)
+    assert data[el(version, "raw")] == "100"
+    assert len(interactions(data)) == 3 * len(sco.questions())
+    expect_clean_calls(sco)

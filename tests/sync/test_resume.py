@@ -81,7 +81,7 @@ def test_killed_at_random_points_then_rerun_converges(tmp_path: Path) -> None:
         want = {f"lmsb-{r['idnumber']}" for r in (base if (i // 3) % 2 == 0 else other)}
         active = {r["idnumber"] for r in sb.db.q("SELECT idnumber FROM user WHERE idnumber LIKE 'lmsb-%' "
                                                   "AND suspended = 0")}
-        assert active == want
+        assert active == want, final.stdout
         before = len(sb.calls)
         again = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert again.returncode == 0 and "Nothing to change" in again.stdout, again.stdout

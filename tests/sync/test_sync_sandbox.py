@@ -25,7 +25,7 @@ def test_first_sync_creates_everything_and_second_writes_nothing(sandbox: Sandbo
     db = sandbox.db
     assert db.scalar("SELECT count(*) FROM user WHERE idnumber LIKE 'lmsb-%'") == 26
     courses = {r["idnumber"]: r for r in db.q("SELECT * FROM course WHERE idnumber LIKE 'lmsb-%'")}
-    assert len(courses) == 13
+    assert len(courses) == 14  # 13 module courses and the executive programme's alumni course
     assert courses["lmsb-SC-2026-sc-intro-lt"]["lang"] == "lt"
     assert courses["lmsb-SC-2026-sc-intro-en"]["lang"] == "en"
     # every participant is enrolled in the courses of their programme and language only
