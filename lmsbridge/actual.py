@@ -9,6 +9,8 @@ batches. The fingerprint is a hash of all of it: `apply` compares it to see that
 
 from __future__ import annotations
 
+import html
+
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -196,7 +198,9 @@ class _Counter:
 
 
 def _s(value: Any) -> str:
-    return "" if value is None else str(value)
+    # Moodle returns names and descriptions formatted for display (format_string/format_text escape "&" as
+    # "&amp;"): compared raw, "Collaboration & Leadership" would differ on every run.
+    return "" if value is None else html.unescape(str(value))
 
 
 def _user(raw: dict[str, Any]) -> AUser:

@@ -83,6 +83,8 @@ HINTS: dict[tuple[str, str], str] = {
 }
 
 
+LANG_ERRORS = {"invalidparameter", "errorinvalidparam"}
+
 CUSTOM_ENTITIES = {"competency_framework", "competency", "course_competency", "activity", "grade_item", "grade"}
 
 
@@ -233,8 +235,13 @@ class Applier:
                 self._send(function, list_param, chunk[:half])
                 self._send(function, list_param, chunk[half:])
                 return
-            a = chunk[0][0]
+            a, payload = chunk[0]
             hint = HINTS.get((entity, op)) or exc.hint.split(". ")[0]
+            if isinstance(payload, dict) and payload.get("lang") and exc.errorcode in LANG_ERRORS:
+                # Moodle refuses a user's or course's language when the site lacks its language pack, and
+                # says only "invalid parameter".
+                hint += (f"; or the site has no '{payload['lang']}' language pack: install it under Site "
+                         "administration > Language > Language packs")
             self._fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "", hint=hint)
             return
         except (TransportError, ProtocolError, TruncatedResult) as exc:

@@ -127,15 +127,46 @@ def sandbox(host: str, port: int, state: str | None, token: str | None, max_inpu
 # --- doctor (lmsbridge/moodle/) ---
 
 
+# The options that say where Moodle is: doctor, plan, apply, sync, report and certificates share them.
+MOODLE_OPTIONS = [
+    click.option("--url", envvar="LMSBRIDGE_MOODLE_URL", metavar="URL", help="Moodle site root (env LMSBRIDGE_MOODLE_URL)."),
+    click.option("--token", envvar="LMSBRIDGE_MOODLE_TOKEN", metavar="TOKEN",
+                 help="Web-service token (env LMSBRIDGE_MOODLE_TOKEN; prefer the variable: flags show in `ps`)."),
+    click.option("--timeout", envvar="LMSBRIDGE_TIMEOUT", type=float, help="Seconds per call (env LMSBRIDGE_TIMEOUT)."),
+    click.option("--allow-http", envvar="LMSBRIDGE_ALLOW_HTTP", is_flag=True, default=None,
+                 help="Allow plain http:// to a non-loopback host (env LMSBRIDGE_ALLOW_HTTP)."),
+]
+
+
+def _with_options(options: list, f):  # type: ignore[no-untyped-def]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _moodle_options(f):  # type: ignore[no-untyped-def]
+    return _with_options(MOODLE_OPTIONS, f)
+
+
+def _moodle_settings(o: dict, **extra):  # type: ignore[no-untyped-def]
+    """MoodleSettings from the MOODLE_OPTIONS (taken out of `o`); bad settings exit 2 with what is wrong."""
+    from pydantic import ValidationError
+
+    from lmsbridge.config import MoodleSettings
+
+    try:
+        return MoodleSettings.from_env(url=o.pop("url"), token=o.pop("token"), timeout=o.pop("timeout"),
+                                       allow_http=o.pop("allow_http"), **extra)
+    except ValidationError as exc:
+        click.echo("lmsbridge: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+                                             for e in exc.errors(include_input=False)), err=True)
+        raise SystemExit(2) from None
+
+
 @cli.command()
-@click.option("--url", envvar="LMSBRIDGE_MOODLE_URL", metavar="URL", help="Moodle site root (env LMSBRIDGE_MOODLE_URL).")
-@click.option("--token", envvar="LMSBRIDGE_MOODLE_TOKEN", metavar="TOKEN",
-              help="Web-service token (env LMSBRIDGE_MOODLE_TOKEN; prefer the variable: flags show in `ps`).")
-@click.option("--timeout", envvar="LMSBRIDGE_TIMEOUT", type=float, help="Seconds per call (env LMSBRIDGE_TIMEOUT).")
-@click.option("--allow-http", envvar="LMSBRIDGE_ALLOW_HTTP", is_flag=True, default=None,
-              help="Allow plain http:// to a non-loopback host (env LMSBRIDGE_ALLOW_HTTP).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def doctor(url: str | None, token: str | None, timeout: float | None, allow_http: bool | None, as_json: bool) -> None:
+@_moodle_options
+def doctor(as_json: bool, **o: object) -> None:
     """Check that Moodle is reachable and the token's service has what lmsbridge needs.
 
     Exit 0 when ready, 4 when Moodle is unreachable or a required function is missing.
@@ -144,17 +175,9 @@ def doctor(url: str | None, token: str | None, timeout: float | None, allow_http
     Example:
       LMSBRIDGE_MOODLE_TOKEN=... lmsbridge doctor --url https://moodle.example.org
     """
-    from pydantic import ValidationError
-
-    from lmsbridge.config import MoodleSettings
     from lmsbridge.doctor import format_report, run_doctor
 
-    try:
-        settings = MoodleSettings.from_env(url=url, token=token, timeout=timeout, allow_http=allow_http)
-    except ValidationError as exc:
-        raise click.UsageError("; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
-                                         for e in exc.errors(include_input=False))) from None
-    report = run_doctor(settings)
+    report = run_doctor(_moodle_settings(o))
     click.echo(report.model_dump_json(indent=2) if as_json else format_report(report))
     raise SystemExit(report.exit_code)
 
@@ -190,13 +213,7 @@ def moodle_plugin(out: Path) -> None:
 
 def _sync_options(f):  # type: ignore[no-untyped-def]
     """Options shared by plan, apply and sync; each setting names its environment variable."""
-    options = [
-        click.option("--url", envvar="LMSBRIDGE_MOODLE_URL", metavar="URL", help="Moodle site root (env LMSBRIDGE_MOODLE_URL)."),
-        click.option("--token", envvar="LMSBRIDGE_MOODLE_TOKEN", metavar="TOKEN",
-                     help="Web-service token (env LMSBRIDGE_MOODLE_TOKEN; prefer the variable: flags show in `ps`)."),
-        click.option("--timeout", envvar="LMSBRIDGE_TIMEOUT", type=float, help="Seconds per call (env LMSBRIDGE_TIMEOUT)."),
-        click.option("--allow-http", envvar="LMSBRIDGE_ALLOW_HTTP", is_flag=True, default=None,
-                     help="Allow plain http:// to a non-loopback host (env LMSBRIDGE_ALLOW_HTTP)."),
+    options = MOODLE_OPTIONS + [
         click.option("--source", type=click.Path(file_okay=False, path_type=Path), envvar="LMSBRIDGE_SOURCE",
                      help="The course sources with each programme's moodle.toml (env LMSBRIDGE_SOURCE)."),
         click.option("--roster", "rosters", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -227,25 +244,21 @@ def _sync_options(f):  # type: ignore[no-untyped-def]
         click.option("--log-format", type=click.Choice(["text", "json"]), envvar="LMSBRIDGE_LOG_FORMAT",
                      default="text", help="Logs on stderr as text or JSON lines (env LMSBRIDGE_LOG_FORMAT)."),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return _with_options(options, f)
 
 
 def _sync_setup(o: dict):  # type: ignore[no-untyped-def]
     """(MoodleClient, SyncSettings) from the shared options; bad settings exit 2."""
     from pydantic import ValidationError
 
-    from lmsbridge.config import MoodleSettings
     from lmsbridge.delivery import ConfigError
     from lmsbridge.moodle import MoodleClient
     from lmsbridge.summary import setup_logging
     from lmsbridge.sync import settings_from_options
 
     setup_logging(o.pop("log_format"))
+    moodle = _moodle_settings(o)
     try:
-        moodle = MoodleSettings.from_env(url=o.pop("url"), token=o.pop("token"), timeout=o.pop("timeout"),
-                                         allow_http=o.pop("allow_http"))
         settings = settings_from_options(**o)
     except ValidationError as exc:
         click.echo("lmsbridge: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
@@ -374,13 +387,7 @@ def sync(dry_run: bool, out: Path | None, every: str | None, **options: object) 
 
 def _report_options(f):  # type: ignore[no-untyped-def]
     """Where Moodle is and which programmes: shared by report and certificates."""
-    options = [
-        click.option("--url", envvar="LMSBRIDGE_MOODLE_URL", metavar="URL", help="Moodle site root (env LMSBRIDGE_MOODLE_URL)."),
-        click.option("--token", envvar="LMSBRIDGE_MOODLE_TOKEN", metavar="TOKEN",
-                     help="Web-service token (env LMSBRIDGE_MOODLE_TOKEN; prefer the variable: flags show in `ps`)."),
-        click.option("--timeout", envvar="LMSBRIDGE_TIMEOUT", type=float, help="Seconds per call (env LMSBRIDGE_TIMEOUT)."),
-        click.option("--allow-http", envvar="LMSBRIDGE_ALLOW_HTTP", is_flag=True, default=None,
-                     help="Allow plain http:// to a non-loopback host (env LMSBRIDGE_ALLOW_HTTP)."),
+    options = MOODLE_OPTIONS + [
         click.option("--concurrency", type=int, envvar="LMSBRIDGE_CONCURRENCY",
                      help="Calls in parallel [4] (env LMSBRIDGE_CONCURRENCY)."),
         click.option("--source", type=click.Path(file_okay=False, path_type=Path), envvar="LMSBRIDGE_SOURCE",
@@ -390,26 +397,15 @@ def _report_options(f):  # type: ignore[no-untyped-def]
         click.option("--programme", "programmes", multiple=True, metavar="ID",
                      help="Only this programme (repeatable), e.g. social-clustering."),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return _with_options(options, f)
 
 
 def _report_client(o: dict):  # type: ignore[no-untyped-def]
     """A MoodleClient from the shared options (bad settings exit 2) and the course sources folder."""
-    from pydantic import ValidationError
-
-    from lmsbridge.config import MoodleSettings
     from lmsbridge.moodle import MoodleClient
     from scorm.build import default_source
 
-    try:
-        settings = MoodleSettings.from_env(url=o.pop("url"), token=o.pop("token"), timeout=o.pop("timeout"),
-                                           allow_http=o.pop("allow_http"), concurrency=o.pop("concurrency"))
-    except ValidationError as exc:
-        click.echo("lmsbridge: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
-                                             for e in exc.errors(include_input=False)), err=True)
-        raise SystemExit(2) from None
+    settings = _moodle_settings(o, concurrency=o.pop("concurrency"))
     return MoodleClient.from_settings(settings), o.pop("source") or default_source()
 
 

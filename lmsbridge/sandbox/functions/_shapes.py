@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lmsbridge.sandbox.errors import MissingRecord
@@ -93,3 +94,12 @@ def course_user_details(call: Call, u: dict[str, Any], courseid: int) -> dict[st
 
 def course_image(call: Call, courseid: int) -> str:
     return f"{call.site_url}/pluginfile.php/{courseid}/course/generated/course.svg"
+
+
+_BARE_AMPERSAND = re.compile(r"&(?!#?\w+;)")
+
+
+def display(text: str) -> str:
+    """Text as Moodle returns it for display: format_string()/format_text() turn a bare "&" into "&amp;"
+    (replace_ampersands_not_followed_by_entity), so a client must not compare it raw with what it sent."""
+    return _BARE_AMPERSAND.sub("&amp;", text or "")

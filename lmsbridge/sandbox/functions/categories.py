@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lmsbridge.sandbox.errors import InvalidParameter, MoodleException
+from lmsbridge.sandbox.functions._shapes import display
 from lmsbridge.sandbox.params import ALPHA, BOOL, DEFAULT, INT, OPTIONAL, RAW, TEXT, Multiple, Single, Value
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import now
@@ -69,7 +70,8 @@ def update_categories(call: Call, categories: list[dict[str, Any]]) -> None:
 
 def category_record(call: Call, c: dict[str, Any]) -> dict[str, Any]:
     count = call.store.scalar("SELECT COUNT(*) FROM course WHERE category = ?", c["id"])
-    return {"id": c["id"], "name": c["name"], "idnumber": c["idnumber"], "description": c["description"],
+    return {"id": c["id"], "name": display(c["name"]), "idnumber": c["idnumber"],
+            "description": display(c["description"]),
             "descriptionformat": c["descriptionformat"], "parent": c["parent"], "sortorder": c["sortorder"],
             "coursecount": count, "visible": c["visible"], "visibleold": c["visible"],
             "timemodified": c["timemodified"], "depth": c["depth"], "path": c["path"], "theme": c["theme"]}

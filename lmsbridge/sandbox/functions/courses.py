@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from lmsbridge.sandbox.errors import InvalidParameter, MissingRecord, MoodleException
-from lmsbridge.sandbox.functions._shapes import course_image, course_or_missing
+from lmsbridge.sandbox.functions._shapes import course_image, course_or_missing, display
 from lmsbridge.sandbox.params import (ALPHA, ALPHANUMEXT, DEFAULT, INT, OPTIONAL, PLUGIN, RAW, TEXT, Multiple,
                                       Single, Value)
 from lmsbridge.sandbox.registry import Call, function
@@ -114,8 +114,9 @@ def course_record(call: Call, c: dict[str, Any]) -> dict[str, Any]:
     methods = [r["enrol"] for r in call.store.q("SELECT enrol FROM enrol WHERE courseid = ? AND status = 0",
                                                 c["id"])]
     return {
-        "id": c["id"], "fullname": c["fullname"], "displayname": c["fullname"], "shortname": c["shortname"],
-        "courseimage": course_image(call, c["id"]), "categoryid": c["category"], "categoryname": cat["name"],
+        "id": c["id"], "fullname": display(c["fullname"]), "displayname": display(c["fullname"]),
+        "shortname": display(c["shortname"]), "courseimage": course_image(call, c["id"]),
+        "categoryid": c["category"], "categoryname": display(cat["name"]),
         "sortorder": c["sortorder"], "summary": c["summary"], "summaryformat": c["summaryformat"],
         "summaryfiles": [], "overviewfiles": [], "showactivitydates": False, "showcompletionconditions": True,
         "contacts": [], "enrollmentmethods": methods, "idnumber": c["idnumber"], "format": c["format"],
