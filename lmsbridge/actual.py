@@ -71,13 +71,14 @@ class ACourse(BaseModel):
 class AUser:  # slotted: one per participant
     id: int
     idnumber: str = ""
-    username: str = ""
-    firstname: str = ""
-    lastname: str = ""
-    email: str = ""
-    auth: str = ""
+    # None: Moodle did not show the field to the token's user (a capability it lacks), so its value is unknown.
+    username: str | None = ""
+    firstname: str | None = ""
+    lastname: str | None = ""
+    email: str | None = ""
+    auth: str | None = ""
     suspended: bool = False
-    lang: str = ""
+    lang: str | None = ""
     country: str = ""
     institution: str = ""
     department: str = ""
@@ -203,10 +204,15 @@ def _s(value: Any) -> str:
     return "" if value is None else html.unescape(str(value))
 
 
+def _shown(raw: dict[str, Any], field: str) -> str | None:
+    """A field Moodle always returns when the caller may see it: absent means hidden, not empty."""
+    return _s(raw[field]) if field in raw else None
+
+
 def _user(raw: dict[str, Any]) -> AUser:
-    return AUser(id=raw["id"], idnumber=_s(raw.get("idnumber")), username=_s(raw.get("username")),
-                 firstname=_s(raw.get("firstname")), lastname=_s(raw.get("lastname")), email=_s(raw.get("email")),
-                 auth=_s(raw.get("auth")), suspended=bool(raw.get("suspended")), lang=_s(raw.get("lang")),
+    return AUser(id=raw["id"], idnumber=_s(raw.get("idnumber")), username=_shown(raw, "username"),
+                 firstname=_shown(raw, "firstname"), lastname=_shown(raw, "lastname"), email=_shown(raw, "email"),
+                 auth=_shown(raw, "auth"), suspended=bool(raw.get("suspended")), lang=_shown(raw, "lang"),
                  country=_s(raw.get("country")), institution=_s(raw.get("institution")),
                  department=_s(raw.get("department")))
 

@@ -75,7 +75,9 @@ FUNCTIONS: dict[tuple[str, str], tuple[str, str]] = {
 
 HINTS: dict[tuple[str, str], str] = {
     ("user", "create"): "check that the username is lower case and not taken, and that the e-mail address is "
-                        "valid and not used by another account (Moodle does not say which in production mode)",
+                        "valid and not used by another account (Moodle does not say which in production mode); "
+                        "when many existing participants fail like this, the token's user lacks "
+                        "moodle/user:viewalldetails and Moodle hides their accounts from it",
     ("course", "create"): "a course with this shortname or idnumber may exist already; check the course list",
     ("category", "create"): "a category with this idnumber may exist already",
     ("enrolment", "enrol"): "check that the course has a manual enrolment method and that the token's user may "

@@ -168,6 +168,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
             clashed_users.setdefault(c.key, []).append(
                 f"{c.field} {c.value!r} belongs to user id {c.other_id} (idnumber {c.other_idnumber or 'none'!r})")
     available_users: set[str] = set()
+    hidden_user_fields: set[str] = set()
     for key, want in desired.users.items():
         have = actual.users.get(key)
         if have is None:
@@ -189,6 +190,9 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
             value = getattr(want, field)
             if field in OPTIONAL_USER_FIELDS and not value:
                 continue
+            if getattr(have, field) is None:  # hidden from the token's user: unknown, never "changed"
+                hidden_user_fields.add(field)
+                continue
             if getattr(have, field) != value:
                 before[field], after[field] = getattr(have, field), value
         if after:
@@ -196,6 +200,12 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         if have.suspended:
             act("user", key, "reactivate", {"suspended": True}, {"suspended": False}, want.source,
                 "listed in the roster again")
+    if hidden_user_fields:
+        problems.append(Problem(severity="warning", entity="user", message=(
+            f"Moodle hides users' {', '.join(sorted(hidden_user_fields))} from the token's user, so changes to "
+            "them in the rosters cannot be seen or synced"), hint=(
+            "give the sync user's role moodle/user:viewalldetails, moodle/site:viewfullnames and "
+            "moodle/site:viewuseridentity (see the README's least-privilege list)")))
     graduates = _graduates(desired, actual)
     alumni = set().union(*graduates.values()) if graduates else set()
     for key, want in desired.cohorts.items():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +25,23 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"needs ../shared (the steering repo's shared folder), not found at {SHARED}")
     return SHARED
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; tests never download a browser
+# Background networking off: this machine reaches no Google host, and a test must not try.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole run: Playwright's sync API allows one instance per thread, so every
+    area's browser tests share this one (each opens its own context)."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"needs Chromium at {CHROMIUM} (Debian package chromium; tests/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -7,32 +7,19 @@ from typing import Any
 
 import pytest
 
-from lms_player import (CHROMIUM, CHROMIUM_ARGS, HERE, SCORM_AGAIN, TIMEOUT, LmsServer, Package, Packages, Sco,
+from lms_player import (HERE, SCORM_AGAIN, TIMEOUT, LmsServer, Package, Packages, Sco,
                         learner)
 
 
 # ------------------------------------------------------------------------------------------------------------
 # Fixtures
 # ------------------------------------------------------------------------------------------------------------
-def _browser_missing() -> str | None:
-    if not CHROMIUM.is_file():
-        return f"needs Chromium at {CHROMIUM} (Debian package chromium; tests/run installs it)"
-    if not (SCORM_AGAIN / "scorm12.js").is_file():
-        return f"needs scorm-again in {HERE / 'node_modules'}: run `npm ci` in tests/browser (tests/run does)"
-    return None
-
-
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    reason = _browser_missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+def browser(browser: Any) -> Any:
+    """The run's Chromium (tests/conftest.py), once scorm-again, the LMS side of these tests, is there."""
+    if not (SCORM_AGAIN / "scorm12.js").is_file():
+        pytest.skip(f"needs scorm-again in {HERE / 'node_modules'}: run `npm ci` in tests/browser (tests/run does)")
+    return browser
 
 
 @pytest.fixture(scope="session")

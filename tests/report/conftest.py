@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from report_seed import CHROMIUM, CHROMIUM_ARGS, Seeded, seed
+from report_seed import Seeded, seed
 
 from lmsbridge.sandbox import Sandbox
 
@@ -14,19 +14,3 @@ from lmsbridge.sandbox import Sandbox
 def seeded() -> Iterator[Seeded]:
     with Sandbox() as sb:
         yield seed(sb)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM} (Debian package chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("needs Playwright for Python (pip install playwright)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()

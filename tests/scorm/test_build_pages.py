@@ -4,7 +4,6 @@ screen (no sideways scrolling, visible keyboard focus, nothing fetched from the 
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import pytest
 from scorm.build import RUNTIME, build_packages
 
 DATA = Path(__file__).parent / "data"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def luminance(hex_colour: str) -> float:
@@ -42,17 +40,14 @@ def test_colour_pairs_meet_wcag_aa() -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-def test_page_on_a_phone(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_page_on_a_phone(tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]
     [package] = build_packages(DATA, tmp_path / "out", langs=["lt"], versions=("1.2",))
     site = tmp_path / "site"
     zipfile.ZipFile(package.path).extractall(site)
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 360, "height": 740})
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
         page.on("request", lambda r: requests.append(r.url))
         page.goto((site / "index.html").as_uri())
         page.wait_for_load_state("load")
@@ -71,5 +66,6 @@ def test_page_on_a_phone(tmp_path: Path) -> None:
         page.keyboard.press("Shift+Tab")
         page.keyboard.press("Tab")
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
-        browser.close()
+    finally:
+        context.close()
     assert all(u.startswith("file://") for u in requests), requests

@@ -38,3 +38,21 @@ def test_plan_is_deterministic_and_round_trips_through_json(tmp_path: Path) -> N
     order = [a.entity for a in back.actions]
     assert order.index("category") < order.index("course") < order.index("user") < order.index("enrolment")
     assert back.actions[-1].op == "suspend"
+
+
+def test_fields_moodle_hides_from_the_token_are_unknown_not_changed(tmp_path: Path) -> None:
+    """A sync user without moodle/site:viewfullnames or moodle/user:viewalldetails gets users without their
+    names or e-mail (a real Moodle 5.0 omits them): that must not read as "the name is empty, set it again"."""
+    deliveries = load_deliveries(SOURCE)
+    roster = read_rosters([write_roster(tmp_path / "r.csv", sample_rows())], deliveries)
+    desired = build_desired(deliveries, roster)
+    actual = ActualState(prefix="lmsb-")
+    key, want = next(iter(desired.users.items()))
+    actual.users[key] = AUser(id=5, idnumber=key, username=None, firstname=None, lastname=None, email=None,
+                              auth=None, lang=None, country=want.country, institution=want.institution,
+                              department=want.department)
+    plan = make_plan(desired, actual, scope_of(desired), PlanSettings(now=1))
+    assert not [a for a in plan.actions if a.entity == "user" and a.key == key]
+    warning, = [p for p in plan.problems if p.entity == "user" and "hides" in p.message]
+    assert warning.severity == "warning" and "firstname" in warning.message
+    assert "moodle/site:viewfullnames" in warning.hint
