@@ -16,7 +16,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 # Programme and module ids end up in package names and Moodle idnumbers; question, option and pair ids end up in
 # SCORM interaction ids and responses. Both are stable ASCII.
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-ITEM_ID_PATTERN = r"^[a-z0-9_][a-z0-9_-]*$"
+# No "-": Moodle's SCORM 2004 player refuses it in choice and matching response ids.
+ITEM_ID_PATTERN = r"^[a-z0-9_]+$"
 LANG_PATTERN = r"^[a-z]{2}$"
 # Packages work offline and ship no web addresses (not even as text a learner might copy).
 REMOTE = re.compile(r"(?i)\b(?:https?|ftp)://|^//")

@@ -63,7 +63,8 @@ _HINTS = {
 }
 _PATTERN_HINTS = {
     ID_PATTERN: "use lower-case ASCII letters, digits and -",
-    ITEM_ID_PATTERN: "use lower-case ASCII letters, digits, - and _",
+    ITEM_ID_PATTERN: "use lower-case ASCII letters, digits and _ (Moodle's SCORM 2004 player refuses other "
+                     "characters in response identifiers)",
 }
 
 

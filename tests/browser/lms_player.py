@@ -220,13 +220,20 @@ class Packages:
 class Sco:
     """One launch of a SCO in the harness (or alone, without an LMS), driven like a learner would."""
 
+    @staticmethod
+    def _sco_frame(page: Any) -> Any:
+        """The SCO's frame: the harness may add it only after its own load event (it sets the API up first)."""
+        deadline = time.monotonic() + TIMEOUT
+        while (frame := page.frame(url=re.compile(r"/pkg/"))) is None and time.monotonic() < deadline:
+            page.wait_for_timeout(25)
+        return frame
+
     def __init__(self, page: Any, session: LmsSession | None, server: LmsServer, harness: Any = None) -> None:
         self.page = page
         self.harness = harness or page    # the LMS's window (another one when the SCO runs in a popup)
         self.session = session
         self.server = server
-        # page.goto waited for the load event, which waits for the SCO's frame too.
-        self.frame = page.main_frame if session is None else page.frame(url=re.compile(r"/pkg/"))
+        self.frame = page.main_frame if session is None else self._sco_frame(page)
         assert self.frame is not None, "the harness did not frame the SCO"
         self.frame.wait_for_function("() => window.lmsbridge !== undefined")
         self.config: dict[str, Any] = json.loads(self.frame.locator("#lmsbridge-config").text_content())
