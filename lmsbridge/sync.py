@@ -18,7 +18,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -274,49 +275,47 @@ def _run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = F
         desired = load_desired(settings)
     except ConfigError as exc:
         return SyncOutcome(exit_code=BAD_INPUT, message=str(exc))
-    journal = Journal(settings.state_dir)
-    lock = Lock(settings.state_dir)
     try:
-        lock.acquire()
+        with _locked(settings) as journal:
+            plan = make_sync_plan(settings, client, journal, desired)
+            if plan_out:
+                plan.save(plan_out)
+            if dry_run:
+                return SyncOutcome(exit_code=BLOCKED if plan.blocked else OK, plan=plan, dry_run=True,
+                                   seconds=round(time.monotonic() - started, 3))
+            outcome = apply_sync_plan(plan, settings, client, journal, check_drift=False, stop=stop,
+                                      progress=progress, command="sync")
+            outcome.seconds = round(time.monotonic() - started, 3)
+            if outcome.run_id:
+                write_run_summary(settings.state_dir, outcome)
+            return outcome
     except LockHeld as exc:
-        journal.close()
         return SyncOutcome(exit_code=SITE_FAILED, message=str(exc))
-    try:
-        plan = make_sync_plan(settings, client, journal, desired)
-        if plan_out:
-            plan.save(plan_out)
-        if dry_run:
-            return SyncOutcome(exit_code=BLOCKED if plan.blocked else OK, plan=plan, dry_run=True,
-                               seconds=round(time.monotonic() - started, 3))
-        outcome = apply_sync_plan(plan, settings, client, journal, check_drift=False, stop=stop,
-                                  progress=progress, command="sync")
-        outcome.seconds = round(time.monotonic() - started, 3)
-        if outcome.run_id:
-            write_run_summary(settings.state_dir, outcome)
-        return outcome
     except SyncError as exc:
         return SyncOutcome(exit_code=exc.exit_code, message=str(exc))
-    finally:
-        lock.release()
-        journal.close()
 
 
 def run_apply(plan: Plan, settings: SyncSettings, client: MoodleClient, *, stop: threading.Event | None = None,
               progress: Callable[[str, int, int], None] | None = None) -> SyncOutcome:
     """`lmsbridge apply PLAN.json`: under the lock, check for drift, then apply exactly the plan."""
-    journal = Journal(settings.state_dir)
-    lock = Lock(settings.state_dir)
     try:
-        lock.acquire()
+        with _locked(settings) as journal:
+            return apply_sync_plan(plan, settings, client, journal, check_drift=True, stop=stop,
+                                   progress=progress)
     except LockHeld as exc:
-        journal.close()
         return SyncOutcome(exit_code=SITE_FAILED, message=str(exc))
-    try:
-        return apply_sync_plan(plan, settings, client, journal, check_drift=True, stop=stop, progress=progress)
     except SyncError as exc:
         return SyncOutcome(exit_code=exc.exit_code, message=str(exc), plan=plan)
+
+
+@contextmanager
+def _locked(settings: SyncSettings) -> Iterator[Journal]:
+    """The journal, while holding the state dir's lock so that two runs never overlap (LockHeld if taken)."""
+    journal = Journal(settings.state_dir)
+    try:
+        with Lock(settings.state_dir):
+            yield journal
     finally:
-        lock.release()
         journal.close()
 
 
