@@ -1,0 +1,121 @@
+"""The whole flow against a real Moodle (issue 6): runs only when LMSBRIDGE_TEST_MOODLE_URL and
+LMSBRIDGE_TEST_MOODLE_TOKEN are set (an administrator's token on a test site with the companion plugin installed,
+its functions in the token's service, and the lt and sv language packs). Everything it makes carries the prefix
+`lmsbt-` and is deleted afterwards (and before, should an earlier run have been interrupted).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sync_helpers import SOURCE
+
+from lmsbridge.demo_data import participants, write_roster
+from lmsbridge.moodle import MoodleClient, MoodleError
+from lmsbridge.sync import SyncSettings, run_sync
+
+URL, TOKEN = os.environ.get("LMSBRIDGE_TEST_MOODLE_URL"), os.environ.get("LMSBRIDGE_TEST_MOODLE_TOKEN")
+PREFIX = "lmsbt-"
+pytestmark = [pytest.mark.moodle, pytest.mark.skipif(
+    not (URL and TOKEN), reason="needs a real Moodle: set LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN")]
+
+
+def remove_everything(client: MoodleClient, prefix: str, user_idnumbers: list[str]) -> None:
+    """Deletes what a sync with `prefix` made: categories with their courses, the users, cohorts, the framework."""
+    cats = [c for c in client.call("core_course_get_categories", {"addsubcategories": 0})
+            if str(c.get("idnumber", "")).startswith(prefix)]
+    for cat in sorted(cats, key=lambda c: -int(c.get("depth", 1))):
+        try:
+            client.call("core_course_delete_categories", {"categories": [{"id": cat["id"], "recursive": 1}]})
+        except MoodleError:
+            pass  # already gone with its parent
+    users = client.call("core_user_get_users_by_field", {"field": "idnumber", "values": user_idnumbers})
+    if users:
+        client.call("core_user_delete_users", {"userids": [u["id"] for u in users]})
+    cohorts = client.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextid": 1},
+                                                         "includes": "all"})["cohorts"]
+    mine = [c["id"] for c in cohorts if str(c.get("idnumber", "")).startswith(prefix)]
+    if mine:
+        client.call("core_cohort_delete_cohorts", {"cohortids": mine})
+    for fw in client.call("core_competency_list_competency_frameworks", {"sort": "shortname", "context": {
+            "contextid": 1}, "includes": "children", "onlyvisible": 0}):
+        if str(fw.get("idnumber", "")).startswith(prefix):
+            client.call("core_competency_delete_competency_framework", {"id": fw["id"]})
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[MoodleClient]:
+    users = [PREFIX + row["idnumber"] for row in rows()]
+    with MoodleClient(URL or "", TOKEN or "", timeout=300) as c:
+        remove_everything(c, PREFIX, users)
+        yield c
+        remove_everything(c, PREFIX, users)
+
+
+def rows() -> list[dict[str, str]]:
+    out = []
+    for programme in ("social-clustering", "cluster-manager-education", "executive-management"):
+        for row in participants(programme, 3, seed=11):
+            pid = "t" + row["idnumber"]
+            out.append(row | {"idnumber": pid, "username": pid, "email": f"{pid}@example.org"})
+    return out
+
+
+def course(client: MoodleClient, idnumber: str) -> dict[str, Any]:
+    return client.call("core_course_get_courses_by_field", {"field": "idnumber", "value": idnumber})["courses"][0]
+
+
+def test_one_sync_creates_everything_a_changed_module_updates_in_place_and_a_second_sync_changes_nothing(
+        client: MoodleClient, tmp_path: Path) -> None:
+    people = rows()
+    roster = write_roster(tmp_path / "roster.csv", people)
+    cme = [p["idnumber"] for p in people if p["programme"] == "cluster-manager-education"]
+    results = tmp_path / "results.csv"
+    results.write_text("idnumber,event,grade,feedback\n" + "".join(
+        f"{pid},CME-HYPER-WORKSHOP,{80 + i},Strong facilitation of the group work.\n" for i, pid in enumerate(cme)),
+        encoding="utf-8")
+    settings = SyncSettings(source=SOURCE, rosters=[roster], results=[results], prefix=PREFIX,
+                            state_dir=tmp_path / "state")
+
+    first = run_sync(settings, client)
+    assert first.exit_code == 0, first.message or first.summary()
+    counts = first.plan.counts() if first.plan else {}
+    assert counts["activity"] == {"create": 13} and counts["user"] == {"create": len(people)}
+
+    # Every module's SCORM activity is in its course, with the package lmsbridge built.
+    strategy = course(client, f"{PREFIX}CME-2020-cme-strategy")
+    [activity] = client.call("local_lmsbridge_get_activities", {"courseid": strategy["id"],
+                                                               "idnumberprefix": PREFIX})["scorms"]
+    assert activity["idnumber"] == f"{PREFIX}cme-strategy" and activity["revision"] == 1
+    # Event grades with feedback are in the gradebook.
+    collab = course(client, f"{PREFIX}CME-2020-cme-collaboration")
+    report = client.call("gradereport_user_get_grade_items", {"courseid": collab["id"], "userid": 0})
+    event = [(u["userfullname"], g["graderaw"], g["feedback"]) for u in report["usergrades"]
+             for g in u["gradeitems"] if g.get("idnumber") == f"{PREFIX}CME-HYPER-WORKSHOP"]
+    assert sorted(g for _, g, _ in event) == [80, 81, 82]
+    assert all("Strong facilitation" in f for _, _, f in event)
+    # The competency framework is linked to the courses that build it.
+    rizika = course(client, f"{PREFIX}SC-2026-sc-rizika-lt")
+    linked = client.call("core_competency_list_course_competencies", {"id": rizika["id"]})
+    assert [c["competency"]["idnumber"] for c in linked] == [f"{PREFIX}SC-RISK-ANALYSIS"]
+
+    second = run_sync(settings, client)
+    assert second.exit_code == 0 and second.plan is not None and second.plan.actions == []
+
+    # A changed module: its package is replaced in place, no second activity.
+    changed = tmp_path / "source"
+    shutil.copytree(SOURCE, changed)
+    page = sorted((changed / "cluster-manager-education" / "cme-strategy" / "en").glob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\nA cluster strategy is reviewed every year.\n",
+                    encoding="utf-8")
+    third = run_sync(settings.model_copy(update={"source": changed}), client)
+    assert third.exit_code == 0 and third.plan is not None
+    assert [(a.entity, a.op) for a in third.plan.actions] == [("activity", "update")]
+    [after] = client.call("local_lmsbridge_get_activities", {"courseid": strategy["id"],
+                                                            "idnumberprefix": PREFIX})["scorms"]
+    assert after["cmid"] == activity["cmid"] and after["revision"] == 2 and after["sha1hash"] != activity["sha1hash"]
