@@ -35,8 +35,8 @@ def _images(call: Call) -> dict[str, str]:
     return {"profileimageurlsmall": f"{base}/f2", "profileimageurl": f"{base}/f1"}
 
 
-def user_details(call: Call, u: dict[str, Any]) -> dict[str, Any]:
-    """user_get_user_details() as the sync user sees a user in the system context (empty fields left out)."""
+def _identity(u: dict[str, Any]) -> dict[str, Any]:
+    """Who the user is, as both user_get_user_details() and the course view start (empty fields left out)."""
     out: dict[str, Any] = {"id": u["id"], "username": u["username"], "firstname": u["firstname"],
                            "lastname": u["lastname"], "fullname": fullname(u), "email": u["email"],
                            "department": u["department"]}
@@ -44,6 +44,12 @@ def user_details(call: Call, u: dict[str, Any]) -> dict[str, Any]:
         out["institution"] = u["institution"]
     if u["idnumber"]:
         out["idnumber"] = u["idnumber"]
+    return out
+
+
+def user_details(call: Call, u: dict[str, Any]) -> dict[str, Any]:
+    """user_get_user_details() as the sync user sees a user in the system context (empty fields left out)."""
+    out = _identity(u)
     out.update(firstaccess=u["firstaccess"], lastaccess=u["lastaccess"], auth=u["auth"],
                suspended=bool(u["suspended"]), confirmed=bool(u["confirmed"]), lang=u["lang"], theme="",
                timezone=u["timezone"], mailformat=u["mailformat"], trackforums=0)
@@ -63,13 +69,7 @@ def user_details(call: Call, u: dict[str, Any]) -> dict[str, Any]:
 def course_user_details(call: Call, u: dict[str, Any], courseid: int) -> dict[str, Any]:
     """The same user seen in a course (core_enrol_get_enrolled_users): roles, groups, enrolled courses."""
     store = call.store
-    out: dict[str, Any] = {"id": u["id"], "username": u["username"], "firstname": u["firstname"],
-                           "lastname": u["lastname"], "fullname": fullname(u), "email": u["email"],
-                           "department": u["department"]}
-    if u["institution"]:
-        out["institution"] = u["institution"]
-    if u["idnumber"]:
-        out["idnumber"] = u["idnumber"]
+    out = _identity(u)
     out.update(firstaccess=u["firstaccess"], lastaccess=u["lastaccess"], lastcourseaccess=0)
     if u["city"]:
         out["city"] = u["city"]
