@@ -1,0 +1,56 @@
+"""The README's main command on its embedded default: one run builds, validates, syncs into the sandbox and
+produces the report and the certificates, which render in a browser; a second run finds nothing to change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lmsbridge.demo import run_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    lines: list[str] = []
+    assert run_demo(out, schemas=None, echo=lines.append) == 0, "\n".join(lines)
+    return out, "\n".join(lines)
+
+
+def test_one_command_builds_syncs_reports_and_certifies(demo: tuple[Path, str]) -> None:
+    out, text = demo
+    assert len(list((out / "packages").glob("*.zip"))) == 26 and "26 packages built" in text and "all valid" in text
+    assert "exit 0 (all applied)" in text and "A further sync changes 0 things" in text
+    assert (out / "report" / "report.csv").is_file() and (out / "report" / "report.html").is_file()
+    certificates = sorted((out / "certificates").glob("*/*.html"))
+    assert {c.parent.name for c in certificates} == {"social-clustering", "cluster-manager-education",
+                                                      "executive-management"}
+    assert (out / "lmsbridge.prom").read_text(encoding="utf-8").rstrip().endswith("# EOF")
+
+
+def test_a_second_run_changes_nothing(demo: tuple[Path, str]) -> None:
+    out, _ = demo
+    lines: list[str] = []
+    assert run_demo(out, schemas=None, echo=lines.append) == 0
+    assert "Nothing to change: Moodle matches the programmes and rosters." in "\n".join(lines)
+
+
+@pytest.mark.browser
+def test_report_and_a_certificate_render(demo: tuple[Path, str], browser: Any, tmp_path: Path) -> None:
+    out, _ = demo
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    try:
+        page.goto((out / "report" / "report.html").as_uri())
+        assert page.locator("h1").first.text_content()
+        assert page.locator("svg").count() >= 4  # completion per programme, intake, country, organisation, ...
+        page.screenshot(path=str(tmp_path / "report.png"))
+        certificate = sorted((out / "certificates" / "executive-management").glob("*.html"))[0]
+        page.goto(certificate.as_uri())
+        assert page.evaluate("document.documentElement.lang") == "sv"
+        body = page.locator("body").text_content() or ""
+        assert "Executive Management Program" in body and "EMP-" in body
+        page.screenshot(path=str(tmp_path / "certificate.png"))
+    finally:
+        page.close()
