@@ -42,6 +42,15 @@ def create_categories(call: Call, categories: list[dict[str, Any]]) -> list[dict
     return out
 
 
+def _managed_category(call: Call, categoryid: int) -> dict[str, Any]:
+    """The category to change, once the caller may manage categories (Moodle checks in this order)."""
+    row = call.store.one("SELECT * FROM course_categories WHERE id = ?", categoryid)
+    if row is None:
+        raise MoodleException("unknowncategory", f'Unknown category with category ID number "{categoryid}"')
+    call.require("moodle/category:manage", "Manage course categories")
+    return row
+
+
 @function("core_course_update_categories", {"categories": Multiple(Single({
     "id": Value(INT), "name": Value(TEXT, OPTIONAL), "idnumber": Value(RAW, OPTIONAL),
     "parent": Value(INT, OPTIONAL), "description": Value(RAW, OPTIONAL), "descriptionformat": Value(INT, DEFAULT, 1),
@@ -49,10 +58,7 @@ def create_categories(call: Call, categories: list[dict[str, Any]]) -> list[dict
 def update_categories(call: Call, categories: list[dict[str, Any]]) -> None:
     store = call.store
     for cat in categories:
-        row = store.one("SELECT * FROM course_categories WHERE id = ?", cat["id"])
-        if row is None:
-            raise MoodleException("unknowncategory", f'Unknown category with category ID number "{cat["id"]}"')
-        call.require("moodle/category:manage", "Manage course categories")
+        row = _managed_category(call, cat["id"])
         if "idnumber" in cat:
             _check_idnumber(call, cat["idnumber"], exclude=cat["id"])
         cols = {k: cat[k] for k in ("name", "idnumber", "description", "theme") if k in cat}
@@ -111,10 +117,7 @@ def get_categories(call: Call, criteria: list[dict[str, str]], addsubcategories:
 def delete_categories(call: Call, categories: list[dict[str, Any]]) -> None:
     store = call.store
     for cat in categories:
-        row = store.one("SELECT * FROM course_categories WHERE id = ?", cat["id"])
-        if row is None:
-            raise MoodleException("unknowncategory", f'Unknown category with category ID number "{cat["id"]}"')
-        call.require("moodle/category:manage", "Manage course categories")
+        row = _managed_category(call, cat["id"])
         children = store.q("SELECT id FROM course_categories WHERE parent = ?", cat["id"])
         courses = store.q("SELECT id FROM course WHERE category = ?", cat["id"])
         if cat["recursive"]:
