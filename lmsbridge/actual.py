@@ -3,8 +3,10 @@
 Reads: all categories (1 call); courses per managed category (1 each) plus, for a course not found there, a
 look-up by idnumber and by shortname; users by idnumber in batches (and, for users that would be created, by
 username and e-mail, to find hand-made accounts that clash); cohorts by a search for the prefix and their
-members in batches; per course its enrolled users (all, and the active ones) and its groups; group members in
-batches. The fingerprint is a hash of all of it: `apply` compares it to see that the site has not drifted.
+members in batches; groups (per course, unless the journal knows them) and their members in batches; competency
+frameworks. Per course, its enrolled users, SCORM activities, grades and competency links: with the companion
+plugin's local_lmsbridge_read_courses all of that in one call per ROWS_PER_READ rows, else a core call per course
+and part. The fingerprint is a hash of all of it: `apply` compares it to see that the site has not drifted.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Scope(BaseModel):
     known_groups: dict[str, int] = {}  # "course idnumber/group idnumber" -> id
     # What needs the companion plugin or optional services is read only when the site has them.
     plugin: bool = False  # local_lmsbridge's functions are in the token's service
+    read_courses: bool = False  # and its local_lmsbridge_read_courses: all per-course parts in few calls
     activity_courses: list[str] = []  # courses whose SCORM activities and grade items are read (plugin)
     grade_courses: list[str] = []  # courses whose gradebook is read (event grades, the alumni rule)
     frameworks: list[str] = []  # competency framework idnumbers
@@ -267,64 +270,40 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         user = _user(raw)
         state.users[user.idnumber] = user
 
-    # Per course: the active enrolments and the groups. Only a course where a wanted participant is missing
-    # from the active list is read again in full, to tell a suspended enrolment from none (so a course in
-    # line with the rosters costs one enrolment read).
+    courses = list(state.courses.values())
+    _read_frameworks(r, scope, state)
+    if scope.read_courses:
+        _read_courses_plugin(r, scope, state, courses)
+    else:
+        _read_enrolments_core(r, scope, state, courses)
+        _read_parts_core(r, scope, state)
+
     # Groups of a course are read only when the journal does not know the ids of all the groups wanted there.
     known_groups = {k: v for k, v in scope.known_groups.items() if k.split("/", 1)[0] in state.courses}
 
-    def needs_group_read(course: ACourse) -> bool:
-        return any(f"{course.idnumber}/{g}" not in known_groups for g in scope.groups.get(course.idnumber, []))
+    def read_groups(of: list[ACourse]) -> None:
+        for course, groups in r.map(lambda c: (c, r.call("core_group_get_course_groups", {"courseid": c.id}) or []),
+                                    of):
+            for g in groups:
+                idn = _s(g.get("idnumber"))
+                if idn.startswith(prefix):
+                    state.groups[f"{course.idnumber}/{idn}"] = AGroup(id=g["id"], courseid=course.id, idnumber=idn,
+                                                                      name=_s(g.get("name")))
 
-    def course_reads(course: ACourse, groups_too: bool) -> tuple[ACourse, list[dict], list[dict] | None]:
-        active = r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
-            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": 1}]}) or []
-        groups = r.call("core_group_get_course_groups", {"courseid": course.id}) or [] if groups_too else None
-        return course, active, groups
-
-    def full_read(course: ACourse) -> tuple[ACourse, list[dict]]:
-        return course, r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
-            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": 0}]}) or []
-
-    def keep(course: ACourse, users: list[dict], active: bool) -> None:
-        per_user = state.enrolments.setdefault(course.idnumber, {})
-        for u in users:
-            if u["id"] not in per_user:
-                per_user[u["id"]] = AEnrolment(roles=sorted(x["roleid"] for x in u.get("roles", []) or []),
-                                               active=active)
-                state.enrolled_idnumbers[u["id"]] = _s(u.get("idnumber"))
-
-    def keep_groups(course: ACourse, groups: list[dict]) -> None:
-        for g in groups:
-            idn = _s(g.get("idnumber"))
-            if idn.startswith(prefix):
-                state.groups[f"{course.idnumber}/{idn}"] = AGroup(id=g["id"], courseid=course.id, idnumber=idn,
-                                                                  name=_s(g.get("name")))
-
-    courses = list(state.courses.values())
-    incomplete = []
-    for course, active, groups in r.map(lambda c: course_reads(c, needs_group_read(c)), courses):
-        keep(course, active, True)
-        wanted_ids = {state.users[i].id for i in scope.enrolled.get(course.idnumber, []) if i in state.users}
-        if wanted_ids - {u["id"] for u in active}:
-            incomplete.append(course)
-        if groups is None:  # known from the journal; verified below by reading their members
-            for key, gid in known_groups.items():
-                if key.split("/", 1)[0] == course.idnumber:
-                    state.groups[key] = AGroup(id=gid, courseid=course.id, idnumber=key.split("/", 1)[1], name="")
-        else:
-            keep_groups(course, groups)
-    for course, everyone in r.map(full_read, incomplete):
-        keep(course, everyone, False)
+    unknown = {c.idnumber for c in courses
+               if any(f"{c.idnumber}/{g}" not in known_groups for g in scope.groups.get(c.idnumber, []))}
+    read_groups([c for c in courses if c.idnumber in unknown])
+    for key, gid in known_groups.items():  # known from the journal; verified below by reading their members
+        course = state.courses[key.split("/", 1)[0]]
+        if course.idnumber not in unknown:
+            state.groups[key] = AGroup(id=gid, courseid=course.id, idnumber=key.split("/", 1)[1], name="")
     if state.groups:
         by_id = {g.id: g for g in state.groups.values()}
         try:
             entries = r.batched("core_group_get_group_members", "groupids", sorted(by_id))
         except NotFound:  # a remembered group is gone: read the groups of every course instead
             state.groups = {}
-            for course, groups in r.map(lambda c: (c, r.call("core_group_get_course_groups",
-                                                             {"courseid": c.id}) or []), courses):
-                keep_groups(course, groups)
+            read_groups(courses)
             by_id = {g.id: g for g in state.groups.values()}
             entries = r.batched("core_group_get_group_members", "groupids", sorted(by_id))
         for entry in entries:
@@ -368,52 +347,131 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
                 if key:
                     state.clashes.append(Clash(entity="user", key=key, field=field, value=value, other_id=raw["id"],
                                                other_idnumber=_s(raw.get("idnumber"))))
-    _read_extras(r, scope, state)
     state.reads = r.n
     return state
 
 
-def _read_extras(r: _Counter, scope: Scope, state: ActualState) -> None:
-    """Activities and grade items (plugin, one call per course), gradebooks (one per course), competencies."""
+def _keep_enrolment(state: ActualState, course: ACourse, userid: int, idnumber: Any, roles: Iterable[int],
+                    active: bool) -> None:
+    per_user = state.enrolments.setdefault(course.idnumber, {})
+    if userid not in per_user:
+        per_user[userid] = AEnrolment(roles=sorted(roles), active=active)
+        state.enrolled_idnumbers[userid] = _s(idnumber)
+
+
+def _keep_grade(state: ActualState, course: ACourse, user: str, item: str, grade: Any, feedback: Any) -> None:
+    if user.startswith(state.prefix) and item.startswith(state.prefix) and grade is not None:
+        state.gradebook.setdefault(course.idnumber, {}).setdefault(user, {})[item] = [float(grade), _s(feedback)]
+
+
+def _keep_activities(state: ActualState, course: ACourse, answer: dict[str, Any]) -> None:
+    for a in answer.get("scorms", []):
+        state.activities[f"{course.idnumber}|{a['idnumber']}"] = AActivity(
+            cmid=a["cmid"], idnumber=a["idnumber"], section=int(a.get("section") or 0), name=_s(a.get("name")),
+            sha1hash=_s(a.get("sha1hash")))
+    for g in answer.get("gradeitems", []):
+        state.grade_items[f"{course.idnumber}|{g['idnumber']}"] = AGradeItem(
+            itemid=g["itemid"], idnumber=g["idnumber"], name=_s(g.get("name")), grademax=float(g.get("grademax") or 0))
+
+
+def _read_enrolments_core(r: _Counter, scope: Scope, state: ActualState, courses: list[ACourse]) -> None:
+    """Per course its active enrolments. Only a course where a wanted participant is missing from the active list
+    is read again in full, to tell a suspended enrolment from none (so a course in line with the rosters costs one
+    enrolment read)."""
+    def read(course: ACourse, onlyactive: int) -> tuple[ACourse, list[dict]]:
+        return course, r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
+            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": onlyactive}]}) or []
+
+    def keep(course: ACourse, users: list[dict], active: bool) -> None:
+        for u in users:
+            _keep_enrolment(state, course, u["id"], u.get("idnumber"), (x["roleid"] for x in u.get("roles") or []),
+                            active)
+
+    incomplete = []
+    for course, active in r.map(lambda c: read(c, 1), courses):
+        keep(course, active, True)
+        wanted_ids = {state.users[i].id for i in scope.enrolled.get(course.idnumber, []) if i in state.users}
+        if wanted_ids - {u["id"] for u in active}:
+            incomplete.append(course)
+    for course, everyone in r.map(lambda c: read(c, 0), incomplete):
+        keep(course, everyone, False)
+
+
+def _read_parts_core(r: _Counter, scope: Scope, state: ActualState) -> None:
+    """Activities and grade items (plugin), gradebooks and competency links: one call per course and part."""
     prefix = scope.prefix
     if scope.plugin:
         courses = [state.courses[c] for c in scope.activity_courses if c in state.courses]
         for course, answer in r.map(lambda c: (c, r.call("local_lmsbridge_get_activities", {
                 "courseid": c.id, "idnumberprefix": prefix})), courses):
-            for a in (answer or {}).get("scorms", []):
-                state.activities[f"{course.idnumber}|{a['idnumber']}"] = AActivity(
-                    cmid=a["cmid"], idnumber=a["idnumber"], section=int(a.get("section") or 0),
-                    name=_s(a.get("name")), sha1hash=_s(a.get("sha1hash")))
-            for g in (answer or {}).get("gradeitems", []):
-                state.grade_items[f"{course.idnumber}|{g['idnumber']}"] = AGradeItem(
-                    itemid=g["itemid"], idnumber=g["idnumber"], name=_s(g.get("name")),
-                    grademax=float(g.get("grademax") or 0))
+            _keep_activities(state, course, answer or {})
     courses = [state.courses[c] for c in scope.grade_courses if c in state.courses]
     for course, answer in r.map(lambda c: (c, r.call("gradereport_user_get_grade_items", {"courseid": c.id})),
                                 courses):
-        book = state.gradebook.setdefault(course.idnumber, {})
+        state.gradebook.setdefault(course.idnumber, {})
         for ug in (answer or {}).get("usergrades", []):
-            user = _s(ug.get("useridnumber"))
-            if not user.startswith(prefix):
-                continue
             for item in ug.get("gradeitems", []):
-                idn = _s(item.get("idnumber"))
-                if idn.startswith(prefix) and item.get("graderaw") is not None:
-                    book.setdefault(user, {})[idn] = [float(item["graderaw"]), _s(item.get("feedback"))]
-    if scope.frameworks:
-        found = r.call("core_competency_list_competency_frameworks", {
-            "sort": "shortname", "order": "ASC", "skip": 0, "limit": 0,
-            "context": {"contextlevel": "system", "instanceid": 0}, "includes": "children", "onlyvisible": 0,
-            "query": ""}) or []
-        for fw in found:
-            if fw.get("idnumber") in scope.frameworks:
-                state.frameworks[fw["idnumber"]] = AFramework(id=fw["id"], idnumber=fw["idnumber"])
-        for fw, comps in r.map(lambda f: (f, r.call("core_competency_list_competencies", {"filters": [
-                {"column": "competencyframeworkid", "value": str(f.id)}]}) or []), list(state.frameworks.values())):
-            fw.competencies = {c["idnumber"]: c["id"] for c in comps}
+                _keep_grade(state, course, _s(ug.get("useridnumber")), _s(item.get("idnumber")),
+                            item.get("graderaw"), item.get("feedback"))
+    if state.frameworks:
         courses = [state.courses[c] for c in scope.competency_courses if c in state.courses]
-        if state.frameworks:
-            for course, links in r.map(lambda c: (c, r.call("core_competency_list_course_competencies",
-                                                            {"id": c.id}) or []), courses):
-                state.course_competencies[course.idnumber] = sorted(
-                    _s(x["competency"].get("idnumber")) for x in links)
+        for course, links in r.map(lambda c: (c, r.call("core_competency_list_course_competencies",
+                                                        {"id": c.id}) or []), courses):
+            state.course_competencies[course.idnumber] = sorted(_s(x["competency"].get("idnumber")) for x in links)
+
+
+# Rows a local_lmsbridge_read_courses answer may hold (enrolments and grades): courses are grouped up to it.
+ROWS_PER_READ = 10_000
+
+
+def _read_courses_plugin(r: _Counter, scope: Scope, state: ActualState, courses: list[ACourse]) -> None:
+    """Everything per course in local_lmsbridge_read_courses calls, courses grouped by their expected rows."""
+    activities, grades = set(scope.activity_courses), set(scope.grade_courses)
+    linked = set(scope.competency_courses) if state.frameworks else set()
+    batches: list[list[ACourse]] = [[]]
+    rows = 0
+    for course in courses:
+        expected = len(scope.enrolled.get(course.idnumber, [])) * (2 if course.idnumber in grades else 1)
+        if batches[-1] and rows + expected > ROWS_PER_READ:
+            batches.append([])
+            rows = 0
+        batches[-1].append(course)
+        rows += expected
+
+    def read(batch: list[ACourse]) -> list[dict[str, Any]]:
+        answer = r.call("local_lmsbridge_read_courses", {"idnumberprefix": scope.prefix, "courses": [
+            {"id": c.id, "enrolments": 1, "activities": int(scope.plugin and c.idnumber in activities),
+             "grades": int(c.idnumber in grades), "competencies": int(c.idnumber in linked)} for c in batch]})
+        return (answer or {}).get("courses", [])
+
+    by_id = {c.id: c for c in courses}
+    for answer in r.map(read, [b for b in batches if b]):
+        for part in answer:
+            course = by_id[part["courseid"]]
+            for e in part.get("enrolments", []):
+                _keep_enrolment(state, course, e["userid"], e.get("idnumber"), e.get("roles") or [],
+                                bool(e.get("active")))
+            _keep_activities(state, course, part)
+            if "grades" in part:
+                state.gradebook.setdefault(course.idnumber, {})
+            for g in part.get("grades", []):
+                _keep_grade(state, course, _s(g.get("useridnumber")), _s(g.get("itemidnumber")), g.get("grade"),
+                            g.get("feedback"))
+            if "competencies" in part:
+                state.course_competencies[course.idnumber] = sorted(_s(c) for c in part["competencies"])
+
+
+def _read_frameworks(r: _Counter, scope: Scope, state: ActualState) -> None:
+    """Our competency frameworks (one call) and their competencies (one call each)."""
+    if not scope.frameworks:
+        return
+    found = r.call("core_competency_list_competency_frameworks", {
+        "sort": "shortname", "order": "ASC", "skip": 0, "limit": 0,
+        "context": {"contextlevel": "system", "instanceid": 0}, "includes": "children", "onlyvisible": 0,
+        "query": ""}) or []
+    for fw in found:
+        if fw.get("idnumber") in scope.frameworks:
+            state.frameworks[fw["idnumber"]] = AFramework(id=fw["id"], idnumber=fw["idnumber"])
+    for fw, comps in r.map(lambda f: (f, r.call("core_competency_list_competencies", {"filters": [
+            {"column": "competencyframeworkid", "value": str(f.id)}]}) or []), list(state.frameworks.values())):
+        fw.competencies = {c["idnumber"]: c["id"] for c in comps}

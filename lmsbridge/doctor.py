@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from lmsbridge.config import MoodleSettings
-from lmsbridge.plugin_zip import DOCTOR_HINT, PLUGIN_FUNCTIONS
+from lmsbridge.plugin_zip import DOCTOR_HINT, PLUGIN_FUNCTIONS, READ_FUNCTION
 from lmsbridge.moodle import (
     AccessException,
     InvalidToken,
@@ -124,6 +124,10 @@ def check_site(info: SiteInfo, report: DoctorReport) -> None:
         report.notes.append("the companion plugin is installed but the token's service lacks: "
                             + ", ".join(report.missing_optional))
         report.actions.append(f"add {', '.join(report.missing_optional)} under {SERVICE_FUNCTIONS_PATH}")
+        if READ_FUNCTION in report.missing_optional:
+            report.notes.append(f"without {READ_FUNCTION} the sync reads each course with core's functions (a few "
+                                "calls per course instead of one for all); if Moodle does not list it, the plugin "
+                                "is older than this lmsbridge: install the zip of `lmsbridge moodle-plugin` again")
     if report.plugin_installed and not info.uploadfiles:
         report.problems.append("the token's service does not allow file uploads (needed for SCORM packages)")
         report.actions.append("tick 'Can upload files' in the token's external service (Site administration > "

@@ -48,7 +48,7 @@ def _text(value: str) -> str:
 
 def scope_of(desired: DesiredState, known_users: set[str] = frozenset(),  # type: ignore[assignment]
              known_ids: dict[str, dict[str, int]] | None = None, *, plugin: bool = False,
-             competencies: bool = True) -> Scope:
+             competencies: bool = True, read_courses: bool = False) -> Scope:
     """What to read from Moodle for this desired state (``known_users``: idnumbers lmsbridge managed before;
     ``known_ids``: Moodle ids of courses and groups the journal remembers)."""
     groups: dict[str, list[str]] = {}
@@ -61,7 +61,7 @@ def scope_of(desired: DesiredState, known_users: set[str] = frozenset(),  # type
         course_shortnames={k: c.shortname for k, c in desired.courses.items()},
         users=sorted(set(desired.users) | {u for u in known_users if u.startswith(desired.prefix)}),
         new_user_logins={k: (u.username, u.email) for k, u in desired.users.items()},
-        cohorts=sorted(desired.cohorts), enrolled=_enrolled(desired), plugin=plugin,
+        cohorts=sorted(desired.cohorts), enrolled=_enrolled(desired), plugin=plugin, read_courses=read_courses,
         activity_courses=sorted({a.course for a in desired.activities.values()}
                                 | {g.course for g in desired.grade_items.values()}) if plugin else [],
         grade_courses=sorted(({g.course for g in desired.grades.values()} if plugin else set())

@@ -26,7 +26,10 @@ PLUGIN_FUNCTIONS: tuple[str, ...] = (
     "local_lmsbridge_get_activities",
     "local_lmsbridge_upsert_grade_items",
     "local_lmsbridge_set_grades",
+    "local_lmsbridge_read_courses",
 )
+# Only saves calls (the sync reads with core's functions without it), so an older plugin still does the rest.
+READ_FUNCTION = "local_lmsbridge_read_courses"
 
 # Least privilege for the sync user's role, with why. Course-level ones can be granted at system level (a
 # system role) or per course category. Checked live by tests/plugin/test_plugin_real_moodle.py.
@@ -39,6 +42,10 @@ SYNC_CAPABILITIES: dict[str, str] = {
     "moodle/course:activityvisibility": "show or hide an activity",
     "moodle/grade:manage": "create and update manual grade items",
     "moodle/grade:edit": "set grades and feedback",
+    "moodle/course:viewparticipants": "read who is enrolled, many courses per call",
+    "moodle/course:enrolreview": "see suspended enrolments too",
+    "moodle/grade:viewall": "read grades back",
+    "moodle/competency:coursecompetencyview": "read competency links (authenticated users have it by default)",
 }
 
 # One line for `lmsbridge doctor` when the plugin's functions are absent.

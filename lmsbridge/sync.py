@@ -33,6 +33,7 @@ from lmsbridge.journal import Journal, Lock, LockHeld
 from lmsbridge.moodle import MoodleClient, MoodleError
 from lmsbridge.plan import Plan, now_iso
 from lmsbridge.planner import DEFAULT_ROLES, PlanSettings, make_plan, scope_of
+from lmsbridge.plugin_zip import PLUGIN_FUNCTIONS, READ_FUNCTION
 from lmsbridge.results import read_results
 from lmsbridge.roster import read_rosters
 from lmsbridge.safety import SafetySettings
@@ -152,11 +153,10 @@ def preflight(client: MoodleClient) -> set[str]:
 
 def optional_parts(functions: set[str]) -> tuple[str, str]:
     """Why the plugin's and the competency parts cannot run on this site ("" = they can)."""
-    from lmsbridge.plugin_zip import PLUGIN_FUNCTIONS
-
     plugin = ""
-    lacking = [f for f in PLUGIN_FUNCTIONS if f not in functions]
-    if len(lacking) == len(PLUGIN_FUNCTIONS):
+    needed = [f for f in PLUGIN_FUNCTIONS if f != READ_FUNCTION]
+    lacking = [f for f in needed if f not in functions]
+    if len(lacking) == len(needed):
         plugin = "the companion plugin local_lmsbridge is not installed; see lmsbridge doctor"
     elif lacking:
         plugin = (f"the token's service lacks {', '.join(lacking)} of the companion plugin; see lmsbridge doctor")
@@ -192,7 +192,8 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
     packages, packages_problem = ({}, "") if plugin_missing else build_run_packages(settings, desired)
     known = journal.managed_users() if journal else set()
     ids = {e: journal.known_ids(e) for e in ("course", "group")} if journal else None
-    scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing)
+    scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing,
+                     read_courses=READ_FUNCTION in functions)
     try:
         actual = read_actual(client, scope, concurrency=settings.concurrency)
     except MoodleError as exc:

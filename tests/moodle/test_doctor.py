@@ -56,6 +56,15 @@ def test_plugin_installed_needs_uploads(shared, server: LoopbackServer) -> None:
     assert code == 0 and json.loads(out)["notes"] == []
 
 
+def test_older_plugin_without_the_bulk_read_is_ready_with_a_note(shared, server: LoopbackServer) -> None:
+    older = tuple(f for f in PLUGIN_FUNCTIONS if f != "local_lmsbridge_read_courses")
+    server.default = Reply.json(site_info(add=older))
+    code, out = doctor(server.url)
+    assert code == 0 and "Ready" in out
+    assert "  - local_lmsbridge_read_courses" in out
+    assert "a few calls per course instead of one for all" in out and "lmsbridge moodle-plugin" in out
+
+
 def test_invalid_token_and_disabled_web_services(shared, server: LoopbackServer) -> None:
     server.default = Reply.recorded(load_recording("error_invalid_token"))
     code, out = doctor(server.url)

@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -436,6 +437,91 @@ def test_unreadable_manifest_is_refused(site, admin, world, manifest):
                                                          "idnumberprefix": "broken-"})["scorms"] == []
 
 
+@pytest.fixture(scope="module")
+def states(admin: MoodleClient, world: dict) -> Iterator[dict]:
+    """A second course whose learners are in every state: active, suspended, not yet started, ended; a graded
+    event item with feedback; a linked competency. Deleted afterwards."""
+    from lmsbridge.apply_extras import SCALE_CONFIGURATION, SCALE_ID
+
+    sfx = world["sfx"]
+    course = make_course(admin, f"{sfx}-rc")
+    learners = admin.call("core_user_create_users", {"users": [{
+        "username": f"lmsb-rc{n}-{sfx}", "password": f"Pass-word-{sfx}-1", "firstname": "Learner",
+        "lastname": f"rc{n} {sfx}", "email": f"lmsb-rc{n}-{sfx}@example.invalid", "idnumber": f"rc-{n}-{sfx}"}
+        for n in ("on", "off", "later", "ended")]})
+    day = 86400
+    admin.call("enrol_manual_enrol_users", {"enrolments": [
+        {"roleid": STUDENT_ROLE, "userid": learners[0]["id"], "courseid": course},
+        {"roleid": STUDENT_ROLE, "userid": learners[1]["id"], "courseid": course, "suspend": 1},
+        {"roleid": STUDENT_ROLE, "userid": learners[2]["id"], "courseid": course,
+         "timestart": int(time.time()) + 30 * day},
+        {"roleid": STUDENT_ROLE, "userid": learners[3]["id"], "courseid": course,
+         "timestart": int(time.time()) - 30 * day, "timeend": int(time.time()) - day}]})
+    admin.call("local_lmsbridge_upsert_grade_items", {"courseid": course, "items": [
+        {"idnumber": f"rc-ev-{sfx}", "name": "Event"}]})
+    admin.call("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"rc-ev-{sfx}", "grades": [
+        {"useridnumber": f"rc-on-{sfx}", "grade": "72.5", "feedback": "Clear & concise"}]})
+    fw = admin.call("core_competency_create_competency_framework", {"competencyframework": {
+        "shortname": f"rc {sfx}", "idnumber": f"rc-fw-{sfx}", "contextlevel": "system", "instanceid": 0,
+        "scaleid": SCALE_ID, "scaleconfiguration": SCALE_CONFIGURATION}})
+    comps = [admin.call("core_competency_create_competency", {"competency": {
+        "shortname": f"rc {n} {sfx}", "idnumber": f"rc-{n}-{sfx}", "competencyframeworkid": fw["id"]}})
+        for n in ("c1", "c2")]
+    for c in reversed(comps):
+        admin.call("core_competency_add_competency_to_course", {"courseid": course, "competencyid": c["id"]})
+    yield {"course": course, "learners": learners, "item": f"rc-ev-{sfx}",
+           "competencies": [c["idnumber"] for c in reversed(comps)]}
+    admin.call("core_course_delete_courses", {"courseids": [course]})
+    admin.call("core_user_delete_users", {"userids": [u["id"] for u in learners]})
+    admin.call("core_competency_delete_competency_framework", {"id": fw["id"]})
+
+
+def read_courses(client: MoodleClient, courses: list[dict], prefix: str = "") -> list[dict]:
+    return client.call("local_lmsbridge_read_courses", {"courses": courses, "idnumberprefix": prefix})["courses"]
+
+
+def test_read_courses_answers_what_core_answers_course_by_course(admin, world, states):
+    course = states["course"]
+    everything = {"id": course, "enrolments": 1, "activities": 1, "grades": 1, "competencies": 1}
+    [mine, other] = read_courses(admin, [everything, {"id": world["course"], "enrolments": 1}])
+    # One entry per course, in the order asked, with the parts asked for.
+    assert mine["courseid"] == course and other["courseid"] == world["course"]
+    assert set(other) == {"courseid", "enrolments"}
+    assert sorted(e["userid"] for e in other["enrolments"]) == sorted(u["id"] for u in world["users"][:2])
+
+    def core(onlyactive: int) -> dict[int, list[int]]:
+        users = admin.call("core_enrol_get_enrolled_users", {"courseid": course, "options": [
+            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": onlyactive}]})
+        return {u["id"]: sorted(r["roleid"] for r in u["roles"]) for u in users}
+
+    everyone, active = core(0), core(1)
+    assert {e["userid"]: sorted(e["roles"]) for e in mine["enrolments"]} == everyone
+    assert {e["userid"] for e in mine["enrolments"] if e["active"]} == set(active) == {states["learners"][0]["id"]}
+    assert {e["userid"]: e["idnumber"] for e in mine["enrolments"]} == {
+        u["id"]: f"rc-{n}-{world['sfx']}" for u, n in zip(states["learners"], ("on", "off", "later", "ended"))}
+    assert all(e["roles"] == [STUDENT_ROLE] for e in mine["enrolments"])
+
+    # Grades: the gradebook's final grade, with the feedback as stored (core formats it for display).
+    report = admin.call("gradereport_user_get_grade_items", {"courseid": course,
+                                                             "userid": states["learners"][0]["id"]})
+    [shown] = [i for i in report["usergrades"][0]["gradeitems"] if i["idnumber"] == states["item"]]
+    assert mine["grades"] == [{"userid": states["learners"][0]["id"], "useridnumber": f"rc-on-{world['sfx']}",
+                               "itemidnumber": states["item"], "grade": shown["graderaw"],
+                               "feedback": "Clear & concise"}]
+    assert shown["graderaw"] == 72.5
+    assert [g["idnumber"] for g in mine["gradeitems"]] == [states["item"]] and mine["scorms"] == []
+
+    linked = admin.call("core_competency_list_course_competencies", {"id": course})
+    assert mine["competencies"] == [x["competency"]["idnumber"] for x in linked] == states["competencies"]
+
+    # The prefix narrows activities, grade items and graded users; enrolments and competencies are all listed.
+    [narrow] = read_courses(admin, [everything], prefix="nothing-")
+    assert narrow["grades"] == [] and narrow["gradeitems"] == [] and len(narrow["enrolments"]) == 4
+    with pytest.raises(MoodleAPIError) as err:
+        read_courses(admin, [{"id": course, "enrolments": 1}, {"id": 987654321, "enrolments": 1}])
+    assert (err.value.errorcode, err.value.moodle_message) == ("coursenotfound", "Course 987654321 does not exist.")
+
+
 def test_least_privileged_sync_user_can_do_everything(site, world, packages):
     token = site.make_user("lmsbridgesynctest", "lmsbridge_sync_test", list(SYNC_CAPABILITIES))
     sfx, course = world["sfx"], world["course"]
@@ -452,6 +538,9 @@ def test_least_privileged_sync_user_can_do_everything(site, world, packages):
         res = sync.call("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"lp-ev-{sfx}", "grades": [
             {"useridnumber": world["idnumbers"][0], "grade": "55", "feedback": "ok"}]})["results"]
         assert res[0]["status"] == "ok" and res[0]["grade"] == 55
+        [state] = read_courses(sync, [{"id": course, "enrolments": 1, "activities": 1, "grades": 1,
+                                       "competencies": 1}], prefix="lp-")
+        assert [a["cmid"] for a in state["scorms"]] == [r["cmid"]] and len(state["enrolments"]) == 2
 
 
 def test_user_without_the_capabilities_gets_a_clear_permission_error(site, world, packages):
@@ -470,6 +559,9 @@ def test_user_without_the_capabilities_gets_a_clear_permission_error(site, world
             ("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"ev1-{sfx}",
                                             "grades": [{"userid": 2, "grade": "1"}]},
              "Edit grades"),
+            ("local_lmsbridge_read_courses", {"courses": [{"id": course, "enrolments": 1}]}, "View participants"),
+            ("local_lmsbridge_read_courses", {"courses": [{"id": course, "grades": 1}]},
+             "View grades of other users"),
         ]
         for function, params, capability_name in calls:
             with pytest.raises(MoodleAPIError) as err:

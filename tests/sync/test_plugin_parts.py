@@ -183,3 +183,52 @@ def test_cli_results_and_metrics_file(sandbox: Sandbox, tmp_path: Path, roster: 
     assert 'lmsbridge_sync_actions{entity="activity",action="create",outcome="ok"} 13' in text
     assert text.rstrip().endswith("# EOF")
     assert {r["version"] for r in sandbox.store.q("SELECT version FROM scorm")} == {"SCORM_1.3"}
+
+
+def test_resync_reads_all_courses_in_few_calls_and_still_sees_changes(sandbox: Sandbox, client: MoodleClient,
+                                                                     tmp_path: Path, settings: SyncSettings) -> None:
+    """With local_lmsbridge_read_courses a sync that finds nothing to change reads each course's enrolments,
+    activities, grades and competency links in one call for all courses; it agrees with the per-course core reads
+    of an older plugin, and changes made by hand in Moodle are still seen and put right."""
+    settings.results = [write_sample_results(tmp_path / "results.csv", sc=12, cme=8, emp=6)]
+    assert run_sync(settings, client).exit_code == 0
+    settings.rosters = [write_roster(tmp_path / "less.csv", sample_rows()[1:])]  # a leaver: suspended
+    results = settings.results[0]
+    results.write_text("".join(line for line in results.read_text(encoding="utf-8").splitlines(keepends=True)
+                               if not line.startswith("sc000001,")), encoding="utf-8")
+    left = run_sync(settings, client)
+    assert left.exit_code == 0, format_summary(left)
+    mark = len(sandbox.calls)
+    again = run_sync(settings, client)
+    assert again.exit_code == 0 and again.plan.actions == []
+    reads = sandbox.calls[mark:]
+    assert reads.count("local_lmsbridge_read_courses") == 1
+    per_course = {"core_enrol_get_enrolled_users", "gradereport_user_get_grade_items", "local_lmsbridge_get_activities",
+                  "core_competency_list_course_competencies", "core_group_get_course_groups"}
+    assert per_course.isdisjoint(reads), reads
+    assert len(reads) <= 12 < len(again.plan.scope.courses), reads
+
+    older = sandbox.add_token(functions=[f for f in sandbox.functions if f != "local_lmsbridge_read_courses"])
+    with MoodleClient(sandbox.url, older) as core_only:
+        mark = len(sandbox.calls)
+        core = run_sync(settings, core_only)
+        assert core.exit_code == 0 and core.plan.actions == []
+        assert "core_enrol_get_enrolled_users" in sandbox.calls[mark:]
+
+    # By hand in Moodle: a learner suspended, an event grade changed, a competency unlinked.
+    store = sandbox.store
+    user = store.one("SELECT id FROM user WHERE idnumber = 'lmsb-emp000002'")["id"]
+    course = _course_id(client, "lmsb-EMP-2026-emp-omvarld")
+    store.enrol(course, user, suspended=True)
+    item = store.one("SELECT id FROM grade_items WHERE idnumber = 'lmsb-EMP-S1-CASE'")["id"]
+    graded = store.one("SELECT userid FROM grade_grades WHERE itemid = ? AND finalgrade IS NOT NULL", item)["userid"]
+    store.set_grade(item, graded, 1.0, feedback="changed by hand")
+    link = store.one("SELECT cc.courseid, cc.competencyid, c.idnumber, co.idnumber AS course FROM course_competency "
+                     "cc JOIN competency c ON c.id = cc.competencyid JOIN course co ON co.id = cc.courseid LIMIT 1")
+    store.execute("DELETE FROM course_competency WHERE courseid = ? AND competencyid = ?", link["courseid"],
+                  link["competencyid"])
+    fixed = run_sync(settings, client)
+    assert fixed.exit_code == 0
+    assert sorted((a.entity, a.op) for a in fixed.plan.actions) == [
+        ("course_competency", "add"), ("enrolment", "reactivate"), ("grade", "set")]
+    assert run_sync(settings, client).plan.actions == []

@@ -106,6 +106,9 @@ def test_one_sync_creates_everything_a_changed_module_updates_in_place_and_a_sec
 
     second = run_sync(settings, client)
     assert second.exit_code == 0 and second.plan is not None and second.plan.actions == []
+    # All courses' enrolments, activities, grades and competency links in one plugin call: fewer reads in all
+    # than there are courses.
+    assert second.plan.scope.read_courses and second.plan.reads < len(second.plan.scope.courses)
 
     # A changed module: its package is replaced in place, no second activity.
     changed = tmp_path / "source"

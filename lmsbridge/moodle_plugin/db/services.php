@@ -42,6 +42,14 @@ $functions = [
         'type' => 'read',
         'capabilities' => 'moodle/course:manageactivities',
     ],
+    'local_lmsbridge_read_courses' => [
+        'classname' => 'local_lmsbridge\external\read_courses',
+        'description' => 'For many courses in one call: enrolled users with roles and status, SCORM activities and '
+            . 'grade items, grades, linked competencies (each part on request).',
+        'type' => 'read',
+        'capabilities' => 'moodle/course:viewparticipants, moodle/course:enrolreview, moodle/course:manageactivities, '
+            . 'moodle/grade:viewall, moodle/competency:coursecompetencyview',
+    ],
     'local_lmsbridge_upsert_grade_items' => [
         'classname' => 'local_lmsbridge\external\upsert_grade_items',
         'description' => 'Create or update manual grade items of a course, keyed by idnumber.',

@@ -63,7 +63,9 @@ def unenrol_users(call: Call, enrolments: list[dict[str, Any]]) -> None:
     return None
 
 
-def _active_sql(now: int) -> str:
+def active_sql(now: int) -> str:
+    """get_enrolled_join()'s "active now" (it rounds now as PHP's round(time(), -2), for the database's cache)."""
+    now = (now + 50) // 100 * 100
     return f"ue.status = 0 AND e.status = 0 AND ue.timestart < {now} AND (ue.timeend = 0 OR ue.timeend > {now})"
 
 
@@ -76,9 +78,9 @@ def get_enrolled_users(call: Call, courseid: int, options: list[dict[str, str]])
     where = ["e.courseid = ?", "u.deleted = 0"]
     args: list[Any] = [courseid]
     if opts.get("onlyactive") in ("1", "true"):
-        where.append(_active_sql(call.now))
+        where.append(active_sql(call.now))
     if opts.get("onlysuspended") in ("1", "true"):
-        where.append(f"NOT ({_active_sql(call.now)})")
+        where.append(f"NOT ({active_sql(call.now)})")
     if opts.get("groupid", "0") not in ("", "0"):
         where.append("u.id IN (SELECT userid FROM groups_members WHERE groupid = ?)")
         args.append(int(opts["groupid"]))
@@ -103,7 +105,7 @@ def get_enrolled_users(call: Call, courseid: int, options: list[dict[str, str]])
 def get_users_courses(call: Call, userid: int, returnusercount: bool) -> list[dict[str, Any]]:
     store = call.store
     rows = store.q("SELECT DISTINCT c.* FROM course c JOIN enrol e ON e.courseid = c.id JOIN user_enrolments ue "
-                   f"ON ue.enrolid = e.id WHERE ue.userid = ? AND {_active_sql(call.now)} ORDER BY c.id", userid)
+                   f"ON ue.enrolid = e.id WHERE ue.userid = ? AND {active_sql(call.now)} ORDER BY c.id", userid)
     out = []
     for c in rows:
         rec: dict[str, Any] = {"id": c["id"], "shortname": c["shortname"], "fullname": c["fullname"],

@@ -1,4 +1,4 @@
-"""The companion plugin local_lmsbridge: its four functions with the contract of lmsbridge/moodle_plugin/CONTRACT.md.
+"""The companion plugin local_lmsbridge: its five functions with the contract of lmsbridge/moodle_plugin/CONTRACT.md.
 
 Mirrors the PHP in lmsbridge/moodle_plugin/classes/external/ step by step (same order of checks, same error codes
 and English strings), over the sandbox's tables: the package comes from the token user's draft area
@@ -19,6 +19,7 @@ from typing import Any
 
 from lxml import etree
 
+from lmsbridge.sandbox.functions.enrol import active_sql
 from lmsbridge.sandbox.errors import InvalidParameter, MoodleException
 from lmsbridge.sandbox.params import ALPHA, BOOL, DEFAULT, FLOAT, INT, RAW, TEXT, Multiple, Single, Value
 from lmsbridge.sandbox.registry import Call, function
@@ -44,6 +45,10 @@ CAPABILITY_LABELS = {
     "moodle/course:activityvisibility": "Hide/show activities",
     "moodle/grade:manage": "Manage grade items",
     "moodle/grade:edit": "Edit grades",
+    "moodle/course:viewparticipants": "View participants",
+    "moodle/course:enrolreview": "Review course enrolments",
+    "moodle/grade:viewall": "View grades of other users",
+    "moodle/competency:coursecompetencyview": "View course competencies",
 }
 
 # lang/en/local_lmsbridge.php (the plugin's) and mod/scorm/lang/en/scorm.php (Moodle's validation messages).
@@ -476,11 +481,18 @@ def upsert_scorm(call: Call, **p: Any) -> dict[str, Any]:
 @function("local_lmsbridge_get_activities", {"courseid": Value(INT), "idnumberprefix": Value(RAW, DEFAULT, "")},
           write=False, component=PLUGIN_COMPONENT)
 def get_activities(call: Call, courseid: int, idnumberprefix: str) -> dict[str, Any]:
-    store = call.store
     course = _course(call, courseid)
     _require(call, "moodle/course:manageactivities")
-    # Python's startswith: Moodle's LIKE is case-sensitive, SQLite's is not.
-    scorms = [{
+    return {"courseid": course["id"], "scorms": _scorms(call.store, course["id"], idnumberprefix),
+            "gradeitems": _gradeitems(call.store, course["id"], idnumberprefix)}
+
+
+# course_state (classes/local/course_state.php): one query per part. Prefixes are compared with Python's
+# startswith: Moodle's LIKE is case-sensitive, SQLite's is not.
+
+
+def _scorms(store: Store, courseid: int, prefix: str) -> list[dict[str, Any]]:
+    return [{
         "idnumber": r["idnumber"], "cmid": r["cmid"], "instance": r["instance"], "section": r["section"],
         "name": r["name"], "visible": bool(r["visible"]), "sha1hash": r["sha1hash"] or "", "revision": r["revision"],
         "version": r["version"], "packagefilename": r["reference"] or ""}
@@ -488,14 +500,74 @@ def get_activities(call: Call, courseid: int, idnumberprefix: str) -> dict[str, 
                          "s.sha1hash, s.revision, s.version, s.reference FROM course_modules cm "
                          "JOIN scorm s ON s.id = cm.instance JOIN course_sections cs ON cs.id = cm.section "
                          "WHERE cm.course = ? AND cm.modname = 'scorm' AND cm.idnumber != '' "
-                         "ORDER BY cs.section, cm.id", course["id"])
-        if r["idnumber"].startswith(idnumberprefix)]
-    items = [{"idnumber": r["idnumber"], "itemid": r["id"], "name": r["itemname"] or "",
-              "grademin": float(r["grademin"]), "grademax": float(r["grademax"]), "hidden": bool(r["hidden"])}
-             for r in store.q("SELECT * FROM grade_items WHERE courseid = ? AND itemtype = 'manual' AND "
-                              "idnumber != '' ORDER BY sortorder, id", course["id"])
-             if r["idnumber"].startswith(idnumberprefix)]
-    return {"courseid": course["id"], "scorms": scorms, "gradeitems": items}
+                         "ORDER BY cs.section, cm.id", courseid)
+        if r["idnumber"].startswith(prefix)]
+
+
+def _gradeitems(store: Store, courseid: int, prefix: str) -> list[dict[str, Any]]:
+    return [{"idnumber": r["idnumber"], "itemid": r["id"], "name": r["itemname"] or "",
+             "grademin": float(r["grademin"]), "grademax": float(r["grademax"]), "hidden": bool(r["hidden"])}
+            for r in store.q("SELECT * FROM grade_items WHERE courseid = ? AND itemtype = 'manual' AND "
+                             "idnumber != '' ORDER BY sortorder, id", courseid)
+            if r["idnumber"].startswith(prefix)]
+
+
+def _enrolments(store: Store, courseid: int, at: int) -> list[dict[str, Any]]:
+    rows = store.q(f"SELECT u.id, u.idnumber, MAX(CASE WHEN {active_sql(at)} THEN 1 ELSE 0 END) AS active "
+                   "FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid AND e.courseid = ? JOIN user u ON "
+                   "u.id = ue.userid AND u.deleted = 0 GROUP BY u.id ORDER BY u.id", courseid)
+    roles: dict[int, list[int]] = {}
+    for ra in store.q("SELECT userid, roleid FROM role_assignments WHERE courseid = ? ORDER BY userid, roleid",
+                      courseid):
+        roles.setdefault(ra["userid"], []).append(ra["roleid"])
+    return [{"userid": r["id"], "idnumber": r["idnumber"] or "", "active": bool(r["active"]),
+             "roles": roles.get(r["id"], [])} for r in rows]
+
+
+def _grades(store: Store, courseid: int, prefix: str) -> list[dict[str, Any]]:
+    rows = store.q("SELECT u.id AS userid, u.idnumber AS useridnumber, gi.idnumber AS itemidnumber, gg.finalgrade, "
+                   "gg.feedback FROM grade_items gi JOIN grade_grades gg ON gg.itemid = gi.id JOIN user u ON "
+                   "u.id = gg.userid AND u.deleted = 0 WHERE gi.courseid = ? AND gi.idnumber != '' AND "
+                   "u.idnumber != '' AND gg.finalgrade IS NOT NULL ORDER BY u.id, gi.sortorder, gi.id", courseid)
+    return [{"userid": r["userid"], "useridnumber": r["useridnumber"], "itemidnumber": r["itemidnumber"],
+             "grade": float(r["finalgrade"]), "feedback": r["feedback"] or ""}
+            for r in rows if r["itemidnumber"].startswith(prefix) and r["useridnumber"].startswith(prefix)]
+
+
+def _competencies(store: Store, courseid: int) -> list[str]:
+    return [r["idnumber"] for r in store.q("SELECT c.idnumber FROM course_competency cc JOIN competency c ON "
+                                           "c.id = cc.competencyid WHERE cc.courseid = ? ORDER BY cc.sortorder, "
+                                           "cc.id", courseid)]
+
+
+# --- local_lmsbridge_read_courses ---------------------------------------------------------------------------------
+
+
+@function("local_lmsbridge_read_courses", {"courses": Multiple(Single({
+    "id": Value(INT), "enrolments": Value(BOOL, DEFAULT, False), "activities": Value(BOOL, DEFAULT, False),
+    "grades": Value(BOOL, DEFAULT, False), "competencies": Value(BOOL, DEFAULT, False)})),
+    "idnumberprefix": Value(RAW, DEFAULT, "")}, write=False, component=PLUGIN_COMPONENT)
+def read_courses(call: Call, courses: list[dict[str, Any]], idnumberprefix: str) -> dict[str, Any]:
+    store, out = call.store, []
+    for want in courses:
+        course = _course(call, want["id"])
+        state: dict[str, Any] = {"courseid": course["id"]}
+        if want["enrolments"]:
+            _require(call, "moodle/course:viewparticipants")
+            _require(call, "moodle/course:enrolreview")
+            state["enrolments"] = _enrolments(store, course["id"], call.now)
+        if want["activities"]:
+            _require(call, "moodle/course:manageactivities")
+            state["scorms"] = _scorms(store, course["id"], idnumberprefix)
+            state["gradeitems"] = _gradeitems(store, course["id"], idnumberprefix)
+        if want["grades"]:
+            _require(call, "moodle/grade:viewall")
+            state["grades"] = _grades(store, course["id"], idnumberprefix)
+        if want["competencies"]:
+            _require(call, "moodle/competency:coursecompetencyview")
+            state["competencies"] = _competencies(store, course["id"])
+        out.append(state)
+    return {"courses": out}
 
 
 # --- local_lmsbridge_upsert_grade_items ---------------------------------------------------------------------------
