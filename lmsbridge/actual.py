@@ -11,8 +11,6 @@ and part. The fingerprint is a hash of all of it: `apply` compares it to see tha
 
 from __future__ import annotations
 
-import html
-
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from lmsbridge.moodle import MoodleClient, NotFound, is_read  # noqa: F401
+from lmsbridge.moodle import MoodleClient, NotFound, is_read, plain_text  # noqa: F401
 
 
 class Scope(BaseModel):
@@ -201,10 +199,7 @@ class _Counter:
             return list(pool.map(fn, items))
 
 
-def _s(value: Any) -> str:
-    # Moodle returns names and descriptions formatted for display (format_string/format_text escape "&" as
-    # "&amp;"): compared raw, "Collaboration & Leadership" would differ on every run.
-    return "" if value is None else html.unescape(str(value))
+_s = plain_text  # short: applied to every string read
 
 
 def _shown(raw: dict[str, Any], field: str) -> str | None:

@@ -13,6 +13,7 @@ Private modules by concern: ``_encoding`` (PHP bracket parameters), ``_transport
 
 from ._batching import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_VARS, DEFAULT_VAR_FRACTION, split_batches
 from ._client import BatchResult, MoodleClient, warnings_of
+from ._decode import plain_text
 from ._encoding import encode_params
 from ._exceptions import (
     AccessException,
@@ -46,7 +47,7 @@ from ._retry import RetryPolicy
 from ._transport import ConnectionLost, Request, RequestsTransport, Response, Transport
 
 __all__ = [
-    "MoodleClient", "BatchResult", "RetryPolicy", "warnings_of", "encode_params", "split_batches", "is_read",
+    "MoodleClient", "BatchResult", "RetryPolicy", "warnings_of", "plain_text", "encode_params", "split_batches", "is_read",
     "READ_FUNCTIONS", "CREATE_LIST_PARAM", "DEFAULT_MAX_INPUT_VARS", "DEFAULT_VAR_FRACTION",
     "DEFAULT_MAX_BODY_BYTES", "Transport", "RequestsTransport", "Request", "Response",
     "MoodleError", "TransportError", "ConnectError", "ConnectionLost", "RequestTimeout", "ServerError",

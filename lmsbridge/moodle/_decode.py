@@ -6,6 +6,7 @@ XML (the format parameter was lost), HTML or PHP output, or nothing at all (403:
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -24,6 +25,13 @@ from ._models import UploadedFile, UploadProblem, UploadResult
 from ._transport import Response
 
 UPLOAD = "webservice/upload.php"
+
+
+def plain_text(value: Any) -> str:
+    """A name or description as Moodle returns it, back to the text that was stored: format_string() and
+    format_text() escape "&" as "&amp;", so "Collaboration & Leadership" would otherwise never compare equal
+    (nor read well in a CSV). None gives ""."""
+    return "" if value is None else html.unescape(str(value))
 
 
 def _snippet(text: str, secret: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lmsbridge.delivery import Delivery
+from lmsbridge.moodle import plain_text
 from lmsbridge.report.model import CourseInfo
 
 
@@ -65,7 +66,8 @@ def course_infos(courses: Iterable[object], deliveries: list[Delivery], prefix: 
         slot = match_course(getattr(c, "idnumber", "") or "", lang, prefix, candidates)
         if slot is None:
             continue
-        out.append(CourseInfo(id=c.id, idnumber=c.idnumber or "", shortname=c.shortname, fullname=c.fullname,  # type: ignore[attr-defined]
+        out.append(CourseInfo(id=c.id, idnumber=c.idnumber or "", shortname=plain_text(c.shortname),
+                              fullname=plain_text(c.fullname),  # type: ignore[attr-defined]
                               programme=slot.programme, intake=slot.intake, module=slot.module,
                               lang=slot.lang or lang or single_lang.get(slot.programme, "")))
     return sorted(out, key=lambda ci: (ci.programme, ci.intake, ci.lang, ci.idnumber))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from lmsbridge.delivery import Delivery
-from lmsbridge.moodle import MoodleAPIError, MoodleClient
+from lmsbridge.moodle import MoodleAPIError, MoodleClient, plain_text
 from lmsbridge.moodle import _models as m
 from lmsbridge.report.courses import course_infos, mastery_scores
 from lmsbridge.report.model import (
@@ -96,10 +96,11 @@ def _participant(u: m.EnrolledUser, prefix: str) -> Participant:
     idnumber = u.idnumber or ""
     if prefix and idnumber.startswith(prefix):
         idnumber = idnumber[len(prefix):]
-    first, last = str(extra.get("firstname") or ""), str(extra.get("lastname") or "")
+    first, last = plain_text(extra.get("firstname")), plain_text(extra.get("lastname"))
     return Participant(userid=u.id, idnumber=idnumber, username=u.username, firstname=first, lastname=last,
-                       fullname=u.fullname or f"{first} {last}".strip(), email=u.email,
-                       institution=str(extra.get("institution") or ""), department=str(extra.get("department") or ""),
+                       fullname=plain_text(u.fullname) or f"{first} {last}".strip(), email=u.email,
+                       institution=plain_text(extra.get("institution")),
+                       department=plain_text(extra.get("department")),
                        country=str(extra.get("country") or ""), lang=str(extra.get("lang") or ""))
 
 
@@ -251,10 +252,10 @@ def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[Course
                 passed = bool(done) and all(is_passed(x, mastery=mastery.get(module), grade=grade) for x in done) \
                     and len(done) == len(summaries)
                 modules.append(ModuleResult(
-                    module=module, title=s.name, attempts=max((x.attempt for x in done), default=0),
+                    module=module, title=plain_text(s.name), attempts=max((x.attempt for x in done), default=0),
                     status=status, score=round(sum(scores) / len(scores), 2) if scores else None, grade=grade,
                     time_spent_s=sum(x.time_spent_s for x in done), last_activity=last, passed=passed))
-            events = [EventGrade(idnumber=i.idnumber or "", name=i.itemname or "", grade=i.graderaw,
+            events = [EventGrade(idnumber=i.idnumber or "", name=plain_text(i.itemname), grade=i.graderaw,
                                  grademax=i.grademax, graded_at=i.gradedategraded)
                       for i in items if i.itemtype == "manual"]
             course_item = next((i for i in items if i.itemtype == "course"), None)

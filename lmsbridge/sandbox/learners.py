@@ -18,11 +18,12 @@ def _share(*keys: object) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def _outcome(userid: int, scormid: int) -> tuple[str, int] | None:
+def _outcome(learner: str, activity: str) -> tuple[str, int] | None:
     """What this learner did in this activity: (status, score), or None for not started.
 
-    Learners differ by disposition rather than per activity, so that some finish a whole programme."""
-    who, what = _share("learner", userid), _share("activity", userid, scormid)
+    Learners differ by disposition rather than per activity, so that some finish a whole programme. Keyed by
+    idnumbers, not Moodle ids: parallel creates assign ids in varying order, and the demo must not vary."""
+    who, what = _share("learner", learner), _share("activity", learner, activity)
     if who < 0.55:  # keen: passes everything
         return "passed", 80 + int(what * 21)
     if who < 0.80:  # on the way: some passed, one in progress, some not started
@@ -57,7 +58,7 @@ def simulate_learners(store: Store, *, prefix: str) -> int:
     Returns how many attempts were written."""
     attempts = 0
     activities = store.q(
-        "SELECT s.id AS scormid, s.version, cm.id AS cmid, c.id AS course, c.startdate FROM scorm s "
+        "SELECT s.id AS scormid, s.version, cm.id AS cmid, cm.idnumber, c.id AS course, c.startdate FROM scorm s "
         "JOIN course_modules cm ON cm.modname = 'scorm' AND cm.instance = s.id "
         "JOIN course c ON c.id = cm.course WHERE c.idnumber LIKE ? ORDER BY s.id", prefix + "%")
     with store.transaction():
@@ -66,19 +67,20 @@ def simulate_learners(store: Store, *, prefix: str) -> int:
                                a["scormid"])
             item = store.scalar("SELECT id FROM grade_items WHERE itemmodule = 'scorm' AND iteminstance = ?",
                                 a["scormid"])
-            learners = store.q("SELECT ue.userid FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid "
-                               "WHERE e.courseid = ? AND ue.status = 0 ORDER BY ue.userid", a["course"])
+            learners = store.q("SELECT ue.userid, u.idnumber FROM user_enrolments ue JOIN enrol e ON "
+                               "e.id = ue.enrolid JOIN user u ON u.id = ue.userid WHERE e.courseid = ? AND "
+                               "ue.status = 0 ORDER BY ue.userid", a["course"])
             for row in learners:
-                userid = row["userid"]
+                userid, keys = row["userid"], (row["idnumber"], a["idnumber"])
                 if sco is None or store.scalar("SELECT 1 FROM scorm_tracks WHERE userid = ? AND scoid = ?",
                                                userid, sco):
                     continue  # a learner's own data is never overwritten
-                outcome = _outcome(userid, a["scormid"])
+                outcome = _outcome(*keys)
                 if outcome is None:
                     continue
                 status, score = outcome
-                minutes = 20 + int(_share("time", userid, a["scormid"]) * 40)
-                when = (a["startdate"] or 0) + int(_share("day", userid, a["scormid"]) * 60) * DAY + 10 * 3600
+                minutes = 20 + int(_share("time", *keys) * 40)
+                when = (a["startdate"] or 0) + int(_share("day", *keys) * 60) * DAY + 10 * 3600
                 for element, value in _tracks(a["version"], status, score, minutes).items():
                     store.add_track(userid, sco, element, value)
                 store.execute("UPDATE scorm_tracks SET timemodified = ? WHERE userid = ? AND scoid = ?", when,
