@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from lmsbridge.capabilities import permission_hint
 from lmsbridge.journal import Journal
 from lmsbridge.moodle import (
     AccessException,
@@ -238,7 +239,8 @@ class Applier:
                 self._send(function, list_param, chunk[half:])
                 return
             a, payload = chunk[0]
-            hint = HINTS.get((entity, op)) or exc.hint.split(". ")[0]
+            hint = (permission_hint(exc.moodle_message) if exc.errorcode == "nopermissions"
+                    else HINTS.get((entity, op)) or exc.hint.split(". ")[0])
             if isinstance(payload, dict) and payload.get("lang") and exc.errorcode in LANG_ERRORS:
                 # Moodle refuses a user's or course's language when the site lacks its language pack, and
                 # says only "invalid parameter".
@@ -262,9 +264,10 @@ class Applier:
         self._succeeded(entity, op, chunk, answer)
 
     def _succeeded(self, entity: str, op: str, chunk: list[tuple[Action, dict[str, Any]]], answer: Any) -> None:
-        warned: dict[str, str] = {}
+        warned: dict[str, tuple[str, str]] = {}
         for w in warnings_of(answer):
-            warned[str(w.itemid)] = f"{w.message} [{w.warningcode}]"
+            warned[str(w.itemid)] = (f"{w.message} [{w.warningcode}]", permission_hint(w.message)
+                                     if w.warningcode == "nopermissions" else "Moodle reported a problem with this row")
         applied: list[Action] = []
         moodle_ids: dict[int, int] = {}
         for i, (a, params) in enumerate(chunk):
@@ -273,7 +276,7 @@ class Applier:
                 item_ids = {str(params["cohorttype"]["value"]), str(params["usertype"]["value"])}
             hit = next((warned[i] for i in item_ids if i in warned), None) if op != "create" else None
             if hit:
-                self._fail(a, message=hit, hint="Moodle reported a problem with this row")
+                self._fail(a, message=hit[0], hint=hit[1])
                 continue
             if op == "create" and isinstance(answer, list) and i < len(answer):
                 new_id = int(answer[i]["id"])
@@ -282,6 +285,30 @@ class Applier:
                     self.ids[entity][a.key] = new_id
             applied.append(a)
         self._applied(applied, moodle_ids)
+        if entity == "course" and op == "create":
+            self._check_forced_lang([(a, p) for a, p in chunk if a.seq in moodle_ids and p.get("lang")], moodle_ids)
+
+    def _check_forced_lang(self, created: list[tuple[Action, dict[str, Any]]], moodle_ids: dict[int, int]) -> None:
+        """Moodle creates a course without its forced language, and says nothing, when the token's user may not
+        force one: read the new courses back (one call) and report it, or the run would claim all was applied."""
+        if not created:
+            return
+        ids = ",".join(str(moodle_ids[a.seq]) for a, _ in created)
+        try:
+            found = {c.id: c.model_extra.get("lang") if c.model_extra else None
+                     for c in self.client.get_courses_by_field("ids", ids).courses}
+        except MoodleError as exc:  # only a check: the courses were created
+            log.warning("could not read the new courses back to check their language: %s", exc)
+            return
+        for a, params in created:
+            have = found.get(moodle_ids[a.seq])
+            if have is not None and have != params["lang"]:
+                with self._lock:
+                    self.result.failures.append(RowFailure(
+                        seq=a.seq, entity="course", key=a.key, op="lang", source=a.source, errorcode="nopermissions",
+                        message=f"created without its forced language '{params['lang']}': Moodle leaves it out when "
+                                "the token's user may not force a course language",
+                        hint=permission_hint("(Force course or activity language)")))
 
     def _reconcile(self, entity: str, op: str, chunk: list[tuple[Action, dict[str, Any]]]
                    ) -> list[tuple[Action, dict[str, Any]]]:

@@ -25,12 +25,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from lmsbridge.actual import read_actual
+from lmsbridge.actual import ActualState, Scope, read_actual
+from lmsbridge.capabilities import permission_hint
 from lmsbridge.applier import ApplyResult, SiteFailure, apply_plan
 from lmsbridge.delivery import ConfigError, load_deliveries
 from lmsbridge.desired import DEFAULT_PREFIX, DesiredState, add_frameworks, add_results, build_desired
 from lmsbridge.journal import Journal, Lock, LockHeld
-from lmsbridge.moodle import MoodleClient, MoodleError
+from lmsbridge.moodle import MoodleAPIError, MoodleClient, MoodleError
 from lmsbridge.plan import Plan, now_iso
 from lmsbridge.planner import DEFAULT_ROLES, PlanSettings, make_plan, scope_of
 from lmsbridge.plugin_zip import PLUGIN_FUNCTIONS, READ_FUNCTION
@@ -183,6 +184,16 @@ def build_run_packages(settings: SyncSettings, desired: DesiredState) -> tuple[d
     return {f"{b.module}|{b.lang}": (b.sha1, str(b.path)) for b in built}, ""
 
 
+def _read(client: MoodleClient, scope: Scope, settings: SyncSettings) -> ActualState:
+    try:
+        return read_actual(client, scope, concurrency=settings.concurrency)
+    except MoodleError as exc:
+        if isinstance(exc, MoodleAPIError) and exc.errorcode == "nopermissions":
+            raise SyncError(f"reading Moodle failed: {exc.function}: {exc.moodle_message}\n  "
+                            f"{permission_hint(exc.moodle_message)}", SITE_FAILED) from None
+        raise SyncError(f"reading Moodle failed: {exc}", SITE_FAILED) from None
+
+
 def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journal | None = None,
                    desired: DesiredState | None = None) -> Plan:
     """Read inputs and the live site; return the plan (nothing is written to Moodle)."""
@@ -194,10 +205,7 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
     ids = {e: journal.known_ids(e) for e in ("course", "group")} if journal else None
     scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing,
                      read_courses=READ_FUNCTION in functions)
-    try:
-        actual = read_actual(client, scope, concurrency=settings.concurrency)
-    except MoodleError as exc:
-        raise SyncError(f"reading Moodle failed: {exc}", SITE_FAILED) from None
+    actual = _read(client, scope, settings)
     plan = make_plan(desired, actual, scope, PlanSettings(
         roles=settings.roles, on_leave=settings.on_leave, safety=settings.safety,
         allow_mass_change=settings.allow_mass_change,
@@ -221,10 +229,7 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
                         BAD_INPUT)
     if check_drift:
         preflight(client)
-        try:
-            now = read_actual(client, plan.scope, concurrency=settings.concurrency)
-        except MoodleError as exc:
-            raise SyncError(f"reading Moodle failed: {exc}", SITE_FAILED) from None
+        now = _read(client, plan.scope, settings)
         if now.fingerprint() != plan.fingerprint:
             raise SyncError("the site has changed since the plan was made (its state no longer matches the plan's "
                             "fingerprint); make a new plan with `lmsbridge plan` and review it", SITE_FAILED)

@@ -35,6 +35,11 @@ foreach ($DB->get_records('role_capabilities', ['roleid' => $roleid, 'contextid'
 foreach ($capabilities as $capability) {
     assign_capability($capability, CAP_ALLOW, $roleid, $system->id, true);
 }
+// As the README asks of the administrator: the role may assign the Student role (enrolments need it).
+$student = $DB->get_field('role', 'id', ['shortname' => 'student'], MUST_EXIST);
+if (!$DB->record_exists('role_allow_assign', ['roleid' => $roleid, 'allowassign' => $student])) {
+    core_role_set_assign_allowed($roleid, $student);
+}
 
 $user = $DB->get_record('user', ['username' => $username, 'deleted' => 0]);
 if (!$user) {

@@ -6,8 +6,11 @@ its functions in the token's service, and the lt and sv language packs). Everyth
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,13 @@ from sync_helpers import SOURCE
 
 from lmsbridge.demo_data import participants, write_roster
 from lmsbridge.moodle import MoodleClient, MoodleError
+from lmsbridge.summary import format_summary
 from lmsbridge.sync import SyncSettings, run_sync
 
 URL, TOKEN = os.environ.get("LMSBRIDGE_TEST_MOODLE_URL"), os.environ.get("LMSBRIDGE_TEST_MOODLE_TOKEN")
+MOODLE_DIR = os.environ.get("LMSBRIDGE_TEST_MOODLE_DIR", "")
+SERVICE = os.environ.get("LMSBRIDGE_TEST_MOODLE_SERVICE", "lmsbridge_test")
+ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "lmsbt-"
 pytestmark = [pytest.mark.moodle, pytest.mark.skipif(
     not (URL and TOKEN), reason="needs a real Moodle: set LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN")]
@@ -57,11 +64,11 @@ def client() -> Iterator[MoodleClient]:
         remove_everything(c, PREFIX, users)
 
 
-def rows() -> list[dict[str, str]]:
+def rows(tag: str = "t") -> list[dict[str, str]]:
     out = []
     for programme in ("social-clustering", "cluster-manager-education", "executive-management"):
         for row in participants(programme, 3, seed=11):
-            pid = "t" + row["idnumber"]
+            pid = tag + row["idnumber"]
             out.append(row | {"idnumber": pid, "username": pid, "email": f"{pid}@example.org"})
     return out
 
@@ -122,3 +129,45 @@ def test_one_sync_creates_everything_a_changed_module_updates_in_place_and_a_sec
     [after] = client.call("local_lmsbridge_get_activities", {"courseid": strategy["id"],
                                                             "idnumberprefix": PREFIX})["scorms"]
     assert after["cmid"] == activity["cmid"] and after["revision"] == 2 and after["sha1hash"] != activity["sha1hash"]
+
+
+def readme_capabilities() -> list[str]:
+    """The capabilities of the README's least-privilege table: what an administrator gives the sync user."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8").split("The sync user (least privilege)", 1)[1]
+    table = [line for line in text.split("\n\n", 2)[1].splitlines() if line.startswith("| `")]
+    return sorted({c for line in table for c in re.findall(r"`([a-z]+/[a-z_]+:[a-z_]+)`", line.split("|")[1])})
+
+
+def test_a_sync_user_with_just_the_readmes_capabilities_syncs_and_converges(client: MoodleClient,
+                                                                           tmp_path: Path) -> None:
+    if not MOODLE_DIR or not shutil.which("php"):
+        pytest.skip("needs LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder on this machine) and php: no core web "
+                    "service can define a role")
+    capabilities = readme_capabilities()
+    assert len(capabilities) == 31  # as the README says
+    done = subprocess.run(["php", str(ROOT / "tests" / "plugin" / "sync_role.php"), MOODLE_DIR, SERVICE,
+                           "lmsbridge_sync_readme", "lmsbsyncreadme", *capabilities],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    token = json.loads(done.stdout.strip().splitlines()[-1])["token"]
+    prefix, people = "lmsbl-", rows("l")
+    cme = [p["idnumber"] for p in people if p["programme"] == "cluster-manager-education"]
+    results = tmp_path / "results.csv"
+    results.write_text("idnumber,event,grade,feedback\n" + "".join(
+        f"{pid},CME-HYPER-WORKSHOP,{70 + i},Good.\n" for i, pid in enumerate(cme)), encoding="utf-8")
+    settings = SyncSettings(source=SOURCE, rosters=[write_roster(tmp_path / "roster.csv", people)],
+                            results=[results], prefix=prefix, state_dir=tmp_path / "state")
+    users = [prefix + p["idnumber"] for p in people]
+    # Course shortnames carry no prefix: the other test's courses would be hand-made clashes to this sync.
+    remove_everything(client, PREFIX, [PREFIX + r["idnumber"] for r in rows()])
+    remove_everything(client, prefix, users)
+    try:
+        with MoodleClient(URL or "", token, timeout=300) as sync:
+            first = run_sync(settings, sync)
+            assert first.exit_code == 0, first.message or format_summary(first)
+            assert first.plan is not None and first.plan.counts()["activity"] == {"create": 13}
+            again = run_sync(settings, sync)
+            assert again.exit_code == 0 and again.plan is not None and again.plan.actions == []
+            assert again.plan.scope.read_courses
+    finally:
+        remove_everything(client, prefix, users)

@@ -171,3 +171,38 @@ def test_bad_input_and_unreachable_site_exit_codes(sandbox: Sandbox, tmp_path: P
     down = run_cli(["sync", "--roster", str(roster)], sandbox, tmp_path, LMSBRIDGE_MOODLE_URL="http://127.0.0.1:9",
                    LMSBRIDGE_RETRIES="0")
     assert down.returncode == 4 and "preflight" in down.stdout + down.stderr
+
+
+def test_a_sync_user_with_the_readmes_capabilities_converges_and_a_missing_one_is_named(tmp_path: Path) -> None:
+    """The README's least-privilege table is the product's list; with it a sync converges. Without the right to
+    force a course language, Moodle creates courses without it and says nothing: the run reports it, naming the
+    capability to add, and so does every later run until it is added."""
+    from lmsbridge.capabilities import SYNC_USER_CAPABILITIES
+    from lmsbridge.summary import format_summary
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("The sync user (least privilege)", 1)[1].split("\n\n", 2)[1]
+    listed = {c for line in table.splitlines() if line.startswith("| `")
+              for c in re.findall(r"`([a-z]+/[a-z_]+:[a-z_]+)`", line.split("|")[1])}
+    assert listed == set(SYNC_USER_CAPABILITIES) and f"these {len(listed)} capabilities" in readme
+
+    roster = write_roster(tmp_path / "roster.csv", sample_rows())
+    for name, capabilities in (("full", list(SYNC_USER_CAPABILITIES)),
+                               ("nolang", [c for c in SYNC_USER_CAPABILITIES if c != "moodle/course:setforcedlanguage"])):
+        with Sandbox() as sb:
+            uid = sb.db.create_user(username="syncer", firstname="Sync", lastname="User", email="s@example.invalid")
+            token = sb.add_token(userid=uid, capabilities=capabilities)
+            settings = SyncSettings(source=SOURCE, rosters=[roster], state_dir=tmp_path / name)
+            with MoodleClient(sb.url, token) as client:
+                first, again = run_sync(settings, client), run_sync(settings, client)
+        if name == "full":
+            assert first.exit_code == 0, format_summary(first)
+            assert again.exit_code == 0 and again.plan.actions == []
+            continue
+        hint = ("the sync user's role lacks 'Force course or activity language' (moodle/course:setforcedlanguage): "
+                "allow it in that role (README: the sync user), then sync again")
+        assert first.exit_code == again.exit_code == 1
+        assert {(f.op, f.hint) for f in first.result.failures} == {("lang", hint)}
+        assert len(first.result.failures) == 14 and first.result.applied["course"] == {"create": 14}
+        assert "created without its forced language 'lt'" in format_summary(first)
+        assert {(f.op, f.hint) for f in again.result.failures} == {("update", hint)}

@@ -67,6 +67,8 @@ def create_courses(call: Call, courses: list[dict[str, Any]]) -> list[dict[str, 
             raise _invalid("shortname")
         if "lang" in course and course["lang"] not in call.langs and course["lang"] != "":
             raise _invalid("lang")
+        if "lang" in course and not call.has("moodle/course:setforcedlanguage"):
+            del course["lang"]  # as Moodle does: silently, the course is created without it
         _check_unique(call, course)
         cols = {k: course[k] for k in STORED if k in course}
         cid = call.store.create_course(fullname=course["fullname"], shortname=course["shortname"],
@@ -91,8 +93,10 @@ def update_courses(call: Call, courses: list[dict[str, Any]]) -> dict[str, Any]:
             call.require("moodle/course:update", "Update course settings")
             if "categoryid" in course:
                 _category_context(call, course["categoryid"])
-            if "lang" in course and course["lang"] not in call.langs and course["lang"] != "":
-                raise _invalid("lang")
+            if "lang" in course and course["lang"] != existing["lang"]:
+                call.require("moodle/course:setforcedlanguage", "Force course or activity language")
+                if course["lang"] not in call.langs and course["lang"] != "":
+                    raise _invalid("lang")
             _check_unique(call, course, exclude=course["id"])
             cols = {k: course[k] for k in STORED + ("fullname", "shortname") if k in course}
             if "categoryid" in course:
