@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +31,11 @@ def run_cli(args: list[str], sb: Sandbox, tmp_path: Path, **env: str) -> subproc
                     "LMSBRIDGE_RETRIES": "4", **env})
     return subprocess.run([sys.executable, "-m", "lmsbridge", *args], capture_output=True, text=True,
                           env=environ, cwd=tmp_path, timeout=120)
+
+
+def readme_capabilities() -> set[str]:
+    """The capabilities of the README's least-privilege table: what an administrator gives the sync user."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = text.split("The sync user (least privilege)", 1)[1].split("\n\n", 2)[1]
+    return {c for line in table.splitlines() if line.startswith("| `")
+            for c in re.findall(r"`([a-z]+/[a-z_]+:[a-z_]+)`", line.split("|")[1])}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_helpers import SOURCE
+from sync_helpers import SOURCE, readme_capabilities
 
 from lmsbridge.demo_data import participants, write_roster
 from lmsbridge.moodle import MoodleClient, MoodleError
@@ -131,19 +130,12 @@ def test_one_sync_creates_everything_a_changed_module_updates_in_place_and_a_sec
     assert after["cmid"] == activity["cmid"] and after["revision"] == 2 and after["sha1hash"] != activity["sha1hash"]
 
 
-def readme_capabilities() -> list[str]:
-    """The capabilities of the README's least-privilege table: what an administrator gives the sync user."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8").split("The sync user (least privilege)", 1)[1]
-    table = [line for line in text.split("\n\n", 2)[1].splitlines() if line.startswith("| `")]
-    return sorted({c for line in table for c in re.findall(r"`([a-z]+/[a-z_]+:[a-z_]+)`", line.split("|")[1])})
-
-
 def test_a_sync_user_with_just_the_readmes_capabilities_syncs_and_converges(client: MoodleClient,
                                                                            tmp_path: Path) -> None:
     if not MOODLE_DIR or not shutil.which("php"):
         pytest.skip("needs LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder on this machine) and php: no core web "
                     "service can define a role")
-    capabilities = readme_capabilities()
+    capabilities = sorted(readme_capabilities())
     assert len(capabilities) == 31  # as the README says
     done = subprocess.run(["php", str(ROOT / "tests" / "plugin" / "sync_role.php"), MOODLE_DIR, SERVICE,
                            "lmsbridge_sync_readme", "lmsbsyncreadme", *capabilities],

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from sync_helpers import SOURCE, participants, run_cli, sample_rows, write_calls
+from sync_helpers import SOURCE, participants, readme_capabilities, run_cli, sample_rows, write_calls
 
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient
@@ -180,10 +180,8 @@ def test_a_sync_user_with_the_readmes_capabilities_converges_and_a_missing_one_i
     from lmsbridge.capabilities import SYNC_USER_CAPABILITIES
     from lmsbridge.summary import format_summary
 
+    listed = readme_capabilities()
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    table = readme.split("The sync user (least privilege)", 1)[1].split("\n\n", 2)[1]
-    listed = {c for line in table.splitlines() if line.startswith("| `")
-              for c in re.findall(r"`([a-z]+/[a-z_]+:[a-z_]+)`", line.split("|")[1])}
     assert listed == set(SYNC_USER_CAPABILITIES) and f"these {len(listed)} capabilities" in readme
 
     roster = write_roster(tmp_path / "roster.csv", sample_rows())
