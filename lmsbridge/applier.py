@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from lmsbridge.capabilities import permission_hint
+from lmsbridge.capabilities import capability_hint, permission_hint
 from lmsbridge.journal import Journal
 from lmsbridge.moodle import (
     AccessException,
@@ -308,7 +308,7 @@ class Applier:
                         seq=a.seq, entity="course", key=a.key, op="lang", source=a.source, errorcode="nopermissions",
                         message=f"created without its forced language '{params['lang']}': Moodle leaves it out when "
                                 "the token's user may not force a course language",
-                        hint=permission_hint("(Force course or activity language)")))
+                        hint=capability_hint("moodle/course:setforcedlanguage")))
 
     def _reconcile(self, entity: str, op: str, chunk: list[tuple[Action, dict[str, Any]]]
                    ) -> list[tuple[Action, dict[str, Any]]]:

@@ -46,10 +46,20 @@ _BY_NAME = {name: cap for cap, name in SYNC_USER_CAPABILITIES.items()}
 _NAMED = re.compile(r"\(([^()]+)\)\.?\s*(\[\w+\])?\s*$")
 
 
+def _lacks(what: str) -> str:
+    return f"the sync user's role lacks {what}: allow it in that role (README: the sync user), then sync again"
+
+
+def capability_hint(capability: str) -> str:
+    """What to do when the sync user's role lacks this capability."""
+    name = SYNC_USER_CAPABILITIES.get(capability, "")
+    return _lacks(f"'{name}' ({capability})" if name else capability)
+
+
 def permission_hint(message: str) -> str:
     """What to do about Moodle's "nopermissions" message: which capability the sync user's role must allow."""
     found = _NAMED.search(message or "")
     name = found.group(1) if found else ""
-    cap = _BY_NAME.get(name)
-    what = f"'{name}' ({cap})" if cap else f"the capability '{name}'" if name else "a capability"
-    return f"the sync user's role lacks {what}: allow it in that role (README: the sync user), then sync again"
+    if name in _BY_NAME:
+        return capability_hint(_BY_NAME[name])
+    return _lacks(f"the capability '{name}'" if name else "a capability")
