@@ -28,10 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lmsbridge.demo_data import participants, write_roster  # noqa: E402
-from lmsbridge.moodle import MoodleClient, RetryPolicy  # noqa: E402
-from lmsbridge.plugin_zip import READ_FUNCTION  # noqa: E402
+from lmsbridge.moodle import PLUGIN_READ_FUNCTION, MoodleClient, RetryPolicy  # noqa: E402
 from lmsbridge.sandbox import REGISTRY, Faults, Sandbox  # noqa: E402
-from lmsbridge.sync import SyncSettings, make_sync_plan, run_sync  # noqa: E402
+from lmsbridge.sync.run import SyncSettings, make_sync_plan, run_sync  # noqa: E402
 
 SOURCE = ROOT / "course_packages"
 MIX = {"social-clustering": 0.5, "cluster-manager-education": 0.2, "executive-management": 0.3}
@@ -82,7 +81,7 @@ def run_lmsbridge(n: int, tmp: Path, args: argparse.Namespace) -> dict[str, floa
             r2, w2 = counts(sb, mark)
             courses = len(again.plan.scope.courses)
         # The same re-sync with a plugin that predates local_lmsbridge_read_courses: core reads per course.
-        older = sb.add_token(functions=[f for f in sb.functions if f != READ_FUNCTION])
+        older = sb.add_token(functions=[f for f in sb.functions if f != PLUGIN_READ_FUNCTION])
         with MoodleClient(sb.url, older, max_input_vars=sb.max_input_vars, concurrency=args.concurrency,
                           timeout=120) as client:
             mark = len(sb.calls)
@@ -98,7 +97,9 @@ def run_lmsbridge(n: int, tmp: Path, args: argparse.Namespace) -> dict[str, floa
 
 def run_baseline(n: int, tmp: Path, args: argparse.Namespace) -> dict[str, float]:
     """Per record, in sequence: the same plan's actions, each in its own call, and a look-up per user."""
-    from lmsbridge.applier import CUSTOM_ENTITIES, FUNCTIONS, Applier
+    from lmsbridge.sync.apply.applier import CONCERNS
+    from lmsbridge.sync.apply.batched import FUNCTIONS, BatchedApplier
+    from lmsbridge.sync.apply.ledger import Ledger
 
     roster = write_roster(tmp / "baseline.csv", rows_for(n))
     settings = SyncSettings(source=SOURCE, rosters=[roster], state_dir=tmp / "baseline-state")
@@ -109,14 +110,14 @@ def run_baseline(n: int, tmp: Path, args: argparse.Namespace) -> dict[str, float
             plan = make_sync_plan(settings, client)
             mark = len(sb.calls)
             t = time.perf_counter()
-            applier = Applier(plan, client, None, "baseline", concurrency=1)
+            applier = BatchedApplier(Ledger(plan, client, None, "baseline", concurrency=1))
             for a in plan.actions:
-                if a.entity in CUSTOM_ENTITIES:
+                if a.entity in CONCERNS:
                     continue  # the competency framework: a few dozen calls either way, left to lmsbridge's count
                 if a.entity == "user" and a.op == "create":
                     client.call("core_user_get_users_by_field", {"field": "idnumber", "values": [a.key]})
                 function, list_param = FUNCTIONS[(a.entity, a.op)]
-                applier._send(function, list_param, [(a, applier._params(a))])
+                applier.send(function, list_param, [(a, applier.params(a))])
             t_first = time.perf_counter() - t
             r1, w1 = counts(sb, mark)
             # re-sync, per record: look each participant up, and their courses
@@ -137,11 +138,11 @@ def run_baseline(n: int, tmp: Path, args: argparse.Namespace) -> dict[str, float
 def planning_part(n: int) -> None:
     """Run in a child process so that its peak memory is its own: read a roster of n rows, build the desired
     state, and plan against an empty site (everything to create) and against a site already in line."""
-    from lmsbridge.actual import ACategory, ACohort, ACourse, ActualState, AEnrolment, AGroup, AUser
-    from lmsbridge.delivery import load_deliveries
-    from lmsbridge.desired import build_desired, course_plan
-    from lmsbridge.planner import PlanSettings, make_plan, scope_of
-    from lmsbridge.roster import read_rosters
+    from lmsbridge.sync.actual import ACategory, ACohort, ACourse, ActualState, AEnrolment, AGroup, AUser
+    from lmsbridge.sync.desired import build_desired, course_plan
+    from lmsbridge.sync.planner import PlanSettings, make_plan, scope_of
+    from lmsbridge.sync.sources.delivery import load_deliveries
+    from lmsbridge.sync.sources.roster import read_rosters
 
     with tempfile.TemporaryDirectory() as d:
         roster = write_roster(Path(d) / "big.csv", rows_for(n))
@@ -233,7 +234,7 @@ def main() -> None:
     print(f"goal re-sync: 0 writes ({ours['again_writes']:.0f}), reads <= {budget:.0f} "
           f"(= {n}/500 + {ours['courses']} courses): {ours['again_reads']:.0f} "
           f"{'met' if ours['again_reads'] <= budget and not ours['again_writes'] else 'NOT met'}")
-    print(f"  (with an older plugin, without {READ_FUNCTION}: {ours['core_reads']:.0f} reads, "
+    print(f"  (with an older plugin, without {PLUGIN_READ_FUNCTION}: {ours['core_reads']:.0f} reads, "
           f"{ours['core_writes']:.0f} writes: core reads enrolments, grades and competency links per course)")
 
     if args.planning:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from lmsbridge.exit_codes import ExitCode
 from scorm.build import build_packages, default_source
 from scorm.validate import validate_package
 
@@ -27,15 +28,15 @@ def build_and_validate(out: Path, *, schemas: Path | None, echo: Callable[[str],
     return clean
 
 
-def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) -> int:
+def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) -> ExitCode:
     """The whole job against the local sandbox; returns the process's exit code (0 when all went well)."""
     from lmsbridge.demo_data import write_sample_results, write_sample_rosters
     from lmsbridge.moodle import MoodleClient
     from lmsbridge.report import make_certificates, make_report
     from lmsbridge.sandbox import Sandbox
     from lmsbridge.sandbox.learners import simulate_learners
-    from lmsbridge.summary import format_summary
-    from lmsbridge.sync import SyncSettings, run_sync
+    from lmsbridge.sync.run import SyncSettings, run_sync
+    from lmsbridge.sync.summary import format_summary
 
     echo("1. Building and validating every module's SCORM packages")
     clean = build_and_validate(out / "packages", schemas=schemas, echo=echo)
@@ -44,7 +45,7 @@ def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) ->
     state = out / "state"
     # The sandbox keeps its Moodle in out/sandbox.sqlite, so a second demo finds the first one's site and
     # shows what a scheduled re-run does: nothing, unless something changed.
-    with Sandbox(state=out / "sandbox.sqlite") as sb, \
+    with Sandbox(state=str(out / "sandbox.sqlite")) as sb, \
             MoodleClient(sb.url, sb.token, max_input_vars=sb.max_input_vars) as client:
         echo(f"\n2. Syncing the sample programmes into the Moodle sandbox at {sb.url}")
         settings = SyncSettings(source=source, rosters=write_sample_rosters(out / "rosters"),
@@ -74,4 +75,4 @@ def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) ->
         for problem in certs.problems:
             echo(f"   problem: {problem}")
     codes = [first.exit_code, second.exit_code, third.exit_code]
-    return 0 if clean and not any(codes) and not certs.problems else 1
+    return ExitCode.OK if clean and not any(codes) and not certs.problems else ExitCode.ROWS_FAILED

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from lmsbridge.config import MoodleSettings
-from lmsbridge.plugin_zip import DOCTOR_HINT, PLUGIN_FUNCTIONS, READ_FUNCTION
+from lmsbridge.exit_codes import ExitCode
 from lmsbridge.moodle import (
+    PLUGIN_FUNCTIONS,
+    PLUGIN_READ_FUNCTION,
+    REQUIRED_FUNCTIONS,
     AccessException,
     InvalidToken,
     MoodleClient,
     MoodleError,
+    MoodleSettings,
     ProtocolError,
     RetryPolicy,
     SiteInfo,
@@ -22,62 +25,15 @@ from lmsbridge.moodle import (
     TransportError,
     WebServicesDisabled,
 )
-
-# The core functions lmsbridge calls. The token's external service must contain every one of them.
-REQUIRED_FUNCTIONS: tuple[str, ...] = (
-    "core_webservice_get_site_info",
-    # categories, courses
-    "core_course_get_categories",
-    "core_course_create_categories",
-    "core_course_update_categories",
-    "core_course_get_courses_by_field",
-    "core_course_create_courses",
-    "core_course_update_courses",
-    "core_course_get_contents",
-    "core_course_get_course_module_by_instance",
-    # users, enrolments
-    "core_user_get_users_by_field",
-    "core_user_create_users",
-    "core_user_update_users",
-    "enrol_manual_enrol_users",
-    "enrol_manual_unenrol_users",
-    "core_enrol_get_enrolled_users",
-    # cohorts, groups
-    "core_cohort_create_cohorts",
-    "core_cohort_search_cohorts",
-    "core_cohort_get_cohort_members",
-    "core_cohort_add_cohort_members",
-    "core_cohort_delete_cohort_members",
-    "core_group_create_groups",
-    "core_group_get_course_groups",
-    "core_group_add_group_members",
-    "core_group_get_group_members",
-    "core_group_delete_group_members",
-    # grades, completion
-    "gradereport_user_get_grade_items",
-    "core_grades_get_gradeitems",
-    "core_completion_get_activities_completion_status",
-    "core_completion_get_course_completion_status",
-    # SCORM reads
-    "mod_scorm_get_scorms_by_courses",
-    "mod_scorm_get_scorm_scoes",
-    "mod_scorm_get_scorm_sco_tracks",
-    "mod_scorm_get_scorm_attempt_count",
-    # competencies
-    "core_competency_list_competency_frameworks",
-    "core_competency_create_competency_framework",
-    "core_competency_list_competencies",
-    "core_competency_create_competency",
-    "core_competency_add_competency_to_course",
-    "core_competency_list_course_competencies",
-)
+from lmsbridge.plugin_zip import DOCTOR_HINT
 
 # The companion plugin (local_lmsbridge) adds what core lacks: creating/replacing SCORM activities from an
 # uploaded package, and grades for manual (event) grade items. Optional: without it those parts are skipped.
-# Its function names live with the plugin (lmsbridge.plugin_zip), so the two cannot drift apart.
+# Its function names live with the others in lmsbridge.moodle; the plugin declares exactly those.
 PLUGIN_MISSING = "the companion plugin is not installed: SCORM activities and event grades will be skipped"
 
-SERVICE_FUNCTIONS_PATH = "Site administration > Server > Web services > External services > (the token's service) > Functions"
+SERVICE_FUNCTIONS_PATH = ("Site administration > Server > Web services > External services > (the token's service) "
+                          "> Functions")
 
 
 class DoctorReport(BaseModel):
@@ -98,8 +54,8 @@ class DoctorReport(BaseModel):
     actions: list[str] = []  # what an administrator must change
 
     @property
-    def exit_code(self) -> int:
-        return 0 if self.ready else 4
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.ready else ExitCode.SITE_FAILED
 
 
 def check_site(info: SiteInfo, report: DoctorReport) -> None:
@@ -124,10 +80,11 @@ def check_site(info: SiteInfo, report: DoctorReport) -> None:
         report.notes.append("the companion plugin is installed but the token's service lacks: "
                             + ", ".join(report.missing_optional))
         report.actions.append(f"add {', '.join(report.missing_optional)} under {SERVICE_FUNCTIONS_PATH}")
-        if READ_FUNCTION in report.missing_optional:
-            report.notes.append(f"without {READ_FUNCTION} the sync reads each course with core's functions (a few "
-                                "calls per course instead of one for all); if Moodle does not list it, the plugin "
-                                "is older than this lmsbridge: install the zip of `lmsbridge moodle-plugin` again")
+        if PLUGIN_READ_FUNCTION in report.missing_optional:
+            report.notes.append(f"without {PLUGIN_READ_FUNCTION} the sync reads each course with core's functions "
+                                "(a few calls per course instead of one for all); if Moodle does not list it, the "
+                                "plugin is older than this lmsbridge: install the zip of `lmsbridge moodle-plugin` "
+                                "again")
     if report.plugin_installed and not info.uploadfiles:
         report.problems.append("the token's service does not allow file uploads (needed for SCORM packages)")
         report.actions.append("tick 'Can upload files' in the token's external service (Site administration > "

@@ -16,20 +16,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from lmsbridge.moodle import PLUGIN_FUNCTIONS
+
 PLUGIN_ROOT = Path(__file__).resolve().parent / "moodle_plugin"
 COMPONENT = "local_lmsbridge"
 TOP_FOLDER = "lmsbridge"  # Moodle installs local_lmsbridge into <moodle>/local/lmsbridge
 
-# The plugin's web-service functions (see moodle_plugin/CONTRACT.md).
-PLUGIN_FUNCTIONS: tuple[str, ...] = (
-    "local_lmsbridge_upsert_scorm",
-    "local_lmsbridge_get_activities",
-    "local_lmsbridge_upsert_grade_items",
-    "local_lmsbridge_set_grades",
-    "local_lmsbridge_read_courses",
-)
-# Only saves calls (the sync reads with core's functions without it), so an older plugin still does the rest.
-READ_FUNCTION = "local_lmsbridge_read_courses"
+# The plugin's web-service functions, PLUGIN_FUNCTIONS, are named with the others in lmsbridge.moodle.
 
 # Least privilege for the sync user's role, with why. Course-level ones can be granted at system level (a
 # system role) or per course category. Checked live by tests/plugin/test_plugin_real_moodle.py.

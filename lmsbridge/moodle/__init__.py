@@ -8,11 +8,12 @@
 
 Private modules by concern: ``_encoding`` (PHP bracket parameters), ``_transport`` (the HTTP seam),
 ``_exceptions`` (the error tree), ``_decode`` (answers -> results or errors), ``_batching`` (max_input_vars),
-``_functions`` (read/write classification), ``_models`` (typed results), ``_api`` (typed calls per family).
+``_functions`` (read/write classification), ``_models`` (typed results), ``_api`` (typed calls per family),
+``_settings`` (where Moodle is, from the environment).
 """
 
 from ._batching import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_VARS, DEFAULT_VAR_FRACTION, split_batches
-from ._client import BatchResult, MoodleClient, warnings_of
+from ._client import MoodleClient, warnings_of
 from ._decode import plain_text
 from ._encoding import encode_params
 from ._exceptions import (
@@ -40,19 +41,31 @@ from ._exceptions import (
     WebServicesDisabled,
     XMLResponse,
 )
-from ._functions import CREATE_LIST_PARAM, READ_FUNCTIONS, is_read
+from ._functions import (
+    COMPETENCY_FUNCTIONS,
+    CREATE_LIST_PARAM,
+    PLUGIN_FUNCTIONS,
+    PLUGIN_READ_FUNCTION,
+    READ_FUNCTIONS,
+    REQUIRED_FUNCTIONS,
+    SYNC_FUNCTIONS,
+    is_read,
+)
 from ._models import *  # noqa: F403 - the typed results are part of the public face
-from ._models import MoodleWarning, SiteInfo, UploadResult
+from ._models import BatchResult, Course, MoodleWarning, SiteInfo, UploadResult
 from ._retry import RetryPolicy
+from ._settings import MoodleSettings
 from ._transport import ConnectionLost, Request, RequestsTransport, Response, Transport
 
 __all__ = [
-    "MoodleClient", "BatchResult", "RetryPolicy", "warnings_of", "plain_text", "encode_params", "split_batches", "is_read",
-    "READ_FUNCTIONS", "CREATE_LIST_PARAM", "DEFAULT_MAX_INPUT_VARS", "DEFAULT_VAR_FRACTION",
+    "MoodleClient", "MoodleSettings", "BatchResult", "RetryPolicy", "warnings_of", "plain_text", "encode_params",
+    "split_batches", "is_read",
+    "READ_FUNCTIONS", "CREATE_LIST_PARAM", "REQUIRED_FUNCTIONS", "SYNC_FUNCTIONS", "COMPETENCY_FUNCTIONS",
+    "PLUGIN_FUNCTIONS", "PLUGIN_READ_FUNCTION", "DEFAULT_MAX_INPUT_VARS", "DEFAULT_VAR_FRACTION",
     "DEFAULT_MAX_BODY_BYTES", "Transport", "RequestsTransport", "Request", "Response",
     "MoodleError", "TransportError", "ConnectError", "ConnectionLost", "RequestTimeout", "ServerError",
     "UnknownOutcome", "ProtocolError", "WebServicesDisabled", "UnexpectedStatus", "XMLResponse", "NotJSON",
     "MoodleAPIError", "InvalidToken", "AccessException", "InvalidParameter", "NotFound", "AlreadyExists",
     "PermissionDenied", "UploadError", "UploadTooLarge", "UploadFileRejected", "RequestTooLarge",
-    "TruncatedResult", "MoodleWarning", "SiteInfo", "UploadResult",
+    "TruncatedResult", "MoodleWarning", "SiteInfo", "UploadResult", "Course",
 ]

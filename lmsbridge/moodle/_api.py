@@ -4,14 +4,11 @@ and parses the answer into a model from ``_models``; list writes go through ``ca
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
 from . import _models as m
-
-if TYPE_CHECKING:
-    from ._client import BatchResult
 
 Item = Mapping[str, Any]
 T = TypeVar("T", bound=BaseModel)
@@ -30,7 +27,7 @@ class FamilyCalls:
 
     def call_batched(self, function: str, list_param: str, items: Sequence[Any], *,
                      params: Mapping[str, object] | None = None,
-                     read: bool | None = None) -> BatchResult:  # pragma: no cover
+                     read: bool | None = None) -> m.BatchResult:  # pragma: no cover
         raise NotImplementedError
 
     # --- site ---

@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,27 +25,14 @@ from ._exceptions import (
     UnknownOutcome,
 )
 from ._functions import CREATE_LIST_PARAM, is_read
-from ._models import MoodleWarning, UploadResult
+from ._models import BatchResult, MoodleWarning, UploadResult
 from ._retry import RetryPolicy
 from ._transport import Request, RequestsTransport, Response, Transport
 
 if TYPE_CHECKING:
-    from lmsbridge.config import MoodleSettings
+    from ._settings import MoodleSettings
 
 log = logging.getLogger("lmsbridge.moodle")
-
-
-@dataclass
-class BatchResult:
-    """The answers of a batched call: list answers concatenated in order, all warnings, every raw answer."""
-
-    items: list[Any] = field(default_factory=list)
-    warnings: list[MoodleWarning] = field(default_factory=list)
-    responses: list[Any] = field(default_factory=list)
-
-    @property
-    def batches(self) -> int:
-        return len(self.responses)
 
 
 def warnings_of(data: Any) -> list[MoodleWarning]:

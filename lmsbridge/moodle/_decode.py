@@ -47,8 +47,8 @@ def _xml_field(text: str, tag: str) -> str | None:
 
 def _parse_json(response: Response, *, function: str, secret: str, write: bool) -> Any:
     text = response.text
-    common = {"function": function, "status": response.status, "body": text.replace(secret, "***") if secret
-              else text, "write_may_have_happened": write}
+    common: dict[str, Any] = {"function": function, "status": response.status,
+                              "body": text.replace(secret, "***") if secret else text, "write_may_have_happened": write}
     if response.status == 403 and not text.strip():
         raise WebServicesDisabled(
             f"{function}: HTTP 403 with an empty body: web services are disabled on this site, or the REST "

@@ -275,7 +275,7 @@ _UPLOAD_BY_CODE: dict[str, type[MoodleAPIError]] = {
 def error_class(errorcode: str | None, exception: str | None = None) -> type[MoodleAPIError]:
     """The exception class for one of Moodle's error objects."""
     if errorcode in _BY_CODE:
-        return _BY_CODE[errorcode]  # type: ignore[index]
+        return _BY_CODE[errorcode]
     if exception == "webservice_access_exception":
         return AccessException
     if exception and exception.endswith("required_capability_exception"):

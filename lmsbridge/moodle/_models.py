@@ -7,6 +7,7 @@ exposes them as ``warnings``: they are data, never dropped.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +28,19 @@ class MoodleWarning(MoodleModel):
     def __str__(self) -> str:
         where = f"{self.item} {self.itemid}: " if self.item else ""
         return f"{where}{self.message} [{self.warningcode}]"
+
+
+@dataclasses.dataclass
+class BatchResult:
+    """The answers of a batched call: list answers concatenated in order, all warnings, every raw answer."""
+
+    items: list[Any] = dataclasses.field(default_factory=list)
+    warnings: list[MoodleWarning] = dataclasses.field(default_factory=list)
+    responses: list[Any] = dataclasses.field(default_factory=list)
+
+    @property
+    def batches(self) -> int:
+        return len(self.responses)
 
 
 class WithWarnings(MoodleModel):

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from lmsbridge.delivery import ConfigError, Delivery
 from lmsbridge.report.model import ReportData
 from lmsbridge.report.registry import Certificate, Registry
 from lmsbridge.report.rules import CertificateSpec, Qualification, evaluate
+from lmsbridge.sync.sources.delivery import ConfigError, Delivery
 
 CHROMIUM_ENV = "LMSBRIDGE_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -74,7 +74,7 @@ h1 { font-size: 38pt; font-weight: normal; margin: 9mm 0 5mm; letter-spacing: .0
 """
 
 
-class _Safe(dict):  # str.format_map that leaves unknown {placeholders} as they are
+class _Safe(dict[str, object]):  # str.format_map that leaves unknown {placeholders} as they are
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

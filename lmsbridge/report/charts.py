@@ -159,7 +159,7 @@ def cumulative_lines(title: str, series: dict[str, list[date]], *, what: str = "
     lines = []
     for n, (name, days) in enumerate(series.items()):
         colour, dash = SERIES[n % len(SERIES)], DASHES[n % len(DASHES)]
-        pts = [(left, top + plot_h)]
+        pts: list[tuple[float, float]] = [(left, top + plot_h)]
         for count, day in enumerate(days, start=1):
             x = left + plot_w * (day - first).days / span
             y = top + plot_h - plot_h * count / peak

@@ -1,6 +1,6 @@
 """Which Moodle courses carry which programme, intake, module and language.
 
-The programmes' moodle.toml (lmsbridge.delivery) says what courses exist: one per module and intake, or per
+The programmes' moodle.toml (lmsbridge.sync.sources.delivery) says what courses exist: one per module and intake, or per
 module, intake and language (`per_language`). lmsbridge's courses carry its idnumber prefix; a course is
 recognised by the tokens of its idnumber after the prefix: the module id, the intake id and (per language) the
 language code, in any order, so the report does not depend on the exact spelling the sync chose. A course's
@@ -9,14 +9,12 @@ forced language (`lang`) wins over the idnumber's.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from lmsbridge.delivery import Delivery
-from lmsbridge.moodle import plain_text
+from lmsbridge.moodle import Course, plain_text
 from lmsbridge.report.model import CourseInfo
+from lmsbridge.sync.sources.delivery import Delivery
 
 
 @dataclass(frozen=True)
@@ -55,34 +53,25 @@ def match_course(course_idnumber: str, course_lang: str, prefix: str, candidates
     return max(found, key=lambda s: (len(s.intake), len(s.module)))
 
 
-def course_infos(courses: Iterable[object], deliveries: list[Delivery], prefix: str) -> list[CourseInfo]:
+def course_infos(courses: Iterable[Course], deliveries: list[Delivery], prefix: str) -> list[CourseInfo]:
     """Moodle courses (lmsbridge.moodle Course models) that carry a programme's module, as CourseInfo."""
     candidates = slots(deliveries)
     single_lang = {d.programme: d.languages[0] for d in deliveries if not d.per_language and d.languages}
     out = []
     for c in courses:
-        extra = getattr(c, "model_extra", None) or {}
+        extra = c.model_extra or {}
         lang = str(extra.get("lang") or "")
-        slot = match_course(getattr(c, "idnumber", "") or "", lang, prefix, candidates)
+        slot = match_course(c.idnumber or "", lang, prefix, candidates)
         if slot is None:
             continue
         out.append(CourseInfo(id=c.id, idnumber=c.idnumber or "", shortname=plain_text(c.shortname),
-                              fullname=plain_text(c.fullname),  # type: ignore[attr-defined]
+                              fullname=plain_text(c.fullname),
                               programme=slot.programme, intake=slot.intake, module=slot.module,
                               lang=slot.lang or lang or single_lang.get(slot.programme, "")))
     return sorted(out, key=lambda ci: (ci.programme, ci.intake, ci.lang, ci.idnumber))
 
 
 def mastery_scores(deliveries: list[Delivery]) -> dict[str, float]:
-    """module id -> mastery score (percent) from each module.toml; modules without one are left out."""
-    out: dict[str, float] = {}
-    for d in deliveries:
-        for m in d.modules:
-            path = Path(d.source).parent / m.id / "module.toml"
-            try:
-                meta = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError):
-                continue
-            if isinstance(meta.get("mastery_score"), int | float):
-                out[m.id] = float(meta["mastery_score"])
-    return out
+    """module id -> mastery score (percent) from each module.toml, as the programme loader read it; modules
+    without one are left out."""
+    return {m.id: m.mastery_score for d in deliveries for m in d.modules if m.mastery_score}

@@ -7,7 +7,7 @@ run as a formula (=, +, -, @ at the start) gets a leading apostrophe, the usual 
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lmsbridge.report.model import ReportData, ResultRow
@@ -32,7 +32,7 @@ def _num(value: float | None) -> str:
 
 
 def _when(ts: int | None) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else ""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else ""
 
 
 def row_values(r: ResultRow) -> dict[str, object]:

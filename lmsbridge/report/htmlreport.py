@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 
@@ -48,7 +48,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 
 
 def _when(ts: int | None, fmt: str = "%Y-%m-%d") -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime(fmt) if ts else ""
+    return datetime.fromtimestamp(ts, UTC).strftime(fmt) if ts else ""
 
 
 def enrolment_states(rows: list[ResultRow]) -> dict[tuple[str, str, str], tuple[ResultRow, str]]:
@@ -132,13 +132,13 @@ def render_html(report: ReportData) -> str:
     out.append('<section aria-labelledby="s-progress"><h2 id="s-progress">Progress over time</h2>\n'
                '<div class="grid">\n')
     for programme in sorted({r.programme for r in rows}):
-        series: dict[str, list] = defaultdict(list)
+        series: dict[str, list[date]] = defaultdict(list)
         for r in rows:
             if r.programme != programme:
                 continue
             for m in r.modules:
                 if m.passed and m.last_activity:
-                    series[f"intake {r.intake}"].append(datetime.fromtimestamp(m.last_activity, timezone.utc).date())
+                    series[f"intake {r.intake}"].append(datetime.fromtimestamp(m.last_activity, UTC).date())
         out.append(cumulative_lines(f"Modules passed over time in {report.title_of(programme)}", dict(series)))
     out.append("</div>\n</section>\n")
 

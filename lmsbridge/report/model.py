@@ -6,7 +6,7 @@ Times are Unix seconds (UTC) as Moodle gives them; `None` means "Moodle has noth
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -142,7 +142,7 @@ class Filters(BaseModel):
             return True
         if ts is None:
             return False
-        day = datetime.fromtimestamp(ts, timezone.utc).date()
+        day = datetime.fromtimestamp(ts, UTC).date()
         return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
 
 

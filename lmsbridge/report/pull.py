@@ -12,6 +12,7 @@ noted in `problems` and the rest goes on; an unreachable Moodle stops the run.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -19,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from lmsbridge.delivery import Delivery
 from lmsbridge.moodle import MoodleAPIError, MoodleClient, plain_text
 from lmsbridge.moodle import _models as m
 from lmsbridge.report.courses import course_infos, mastery_scores
@@ -34,6 +34,7 @@ from lmsbridge.report.model import (
 )
 from lmsbridge.report.progress import Progress
 from lmsbridge.report.tracks import AttemptSummary, is_passed, summarize
+from lmsbridge.sync.sources.delivery import Delivery
 
 T = TypeVar("T")
 
@@ -129,7 +130,7 @@ def pull_results(client: MoodleClient, deliveries: list[Delivery], *, prefix: st
                  show_progress: bool | None = None) -> ReportData:
     """Everything the report and the certificates need, from one Moodle site.
 
-    ``deliveries`` are the programmes (lmsbridge.delivery.load_deliveries); ``prefix`` is the idnumber prefix
+    ``deliveries`` are the programmes (sources.delivery.load_deliveries); ``prefix`` is the idnumber prefix
     of lmsbridge's courses; ``show_progress`` None = a progress bar when stderr is a terminal.
     """
     quiet = _QuietNotAttempted()
@@ -165,7 +166,7 @@ def _pull(client: MoodleClient, deliveries: list[Delivery], prefix: str, filters
     ids = list(by_id)
     chunks = [ids[i:i + SCORMS_PER_CALL] for i in range(0, len(ids), SCORMS_PER_CALL)]
     for answer in runner.run("SCORM activities", [(f"SCORMs of courses {chunk}",
-                                                   lambda chunk=chunk: client.get_scorms_by_courses(chunk))
+                                                   functools.partial(client.get_scorms_by_courses, chunk))
                                                   for chunk in chunks]):
         for s in answer.scorms if answer else []:
             pulled.scorms.setdefault(s.course, []).append(s)
@@ -173,13 +174,12 @@ def _pull(client: MoodleClient, deliveries: list[Delivery], prefix: str, filters
 
     jobs: list[tuple[str, Callable[[], Any]]] = []
     for c in courses:
-        jobs.append((f"course {c.idnumber}: participants", lambda c=c: ("users", c.id, client.get_enrolled_users(
-            c.id, [{"name": "userfields", "value": USER_FIELDS}]))))
-        jobs.append((f"course {c.idnumber}: grades", lambda c=c: ("grades", c.id, client.get_user_grade_items(
-            c.id, userid=0))))
+        jobs.append((f"course {c.idnumber}: participants", _job("users", c.id, client.get_enrolled_users, c.id,
+                                                                 [{"name": "userfields", "value": USER_FIELDS}])))
+        jobs.append((f"course {c.idnumber}: grades", _job("grades", c.id, client.get_user_grade_items, c.id,
+                                                           userid=0)))
     for s in all_scorms:
-        jobs.append((f"SCORM {s.name!r} (id {s.id}): SCO tree", lambda s=s: ("scoes", s.id,
-                                                                             client.get_scorm_scoes(s.id))))
+        jobs.append((f"SCORM {s.name!r} (id {s.id}): SCO tree", _job("scoes", s.id, client.get_scorm_scoes, s.id)))
     for answer in runner.run("Courses and grades", jobs):
         if answer is None:
             continue
@@ -203,15 +203,14 @@ def _pull(client: MoodleClient, deliveries: list[Delivery], prefix: str, filters
 
     # Per participant (completion in all their courses) and per participant and SCO (last attempt's tracks).
     userids = sorted({u.id for c in courses for u in learners(c)})
-    jobs = [(f"user {uid}: course completion", lambda uid=uid: ("completion", uid, client.get_users_courses(uid)))
+    jobs = [(f"user {uid}: course completion", _job("completion", uid, client.get_users_courses, uid))
             for uid in userids]
     for c in courses:
         for s in pulled.scorms.get(c.id, []):
             for sco in pulled.scoes.get(s.id, []):
                 for u in learners(c):
                     jobs.append((f"user {u.id}, SCO {sco.id} of {s.name!r}: tracks",
-                                 lambda u=u, sco=sco: ("tracks", (u.id, sco.id),
-                                                       client.get_scorm_sco_tracks(sco.id, u.id))))
+                                 _job("tracks", (u.id, sco.id), client.get_scorm_sco_tracks, sco.id, u.id)))
     for answer in runner.run("Participants' progress", jobs):
         if answer is None:
             continue
@@ -259,11 +258,11 @@ def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[Course
                                  grademax=i.grademax, graded_at=i.gradedategraded)
                       for i in items if i.itemtype == "manual"]
             course_item = next((i for i in items if i.itemtype == "course"), None)
-            status = pulled.completion.get(u.id, {}).get(c.id)
+            completion = pulled.completion.get(u.id, {}).get(c.id)
             row = ResultRow(programme=c.programme, intake=c.intake, course=c, participant=_participant(u, prefix),
                             lang=c.lang or ((u.model_extra or {}).get("lang") or ""), modules=modules, events=events,
-                            moodle_completed=status.completed if status else None,
-                            progress=status.progress if status else None,
+                            moodle_completed=completion.completed if completion else None,
+                            progress=completion.progress if completion else None,
                             course_grade=_percent(course_item) if course_item else None)
             if filters.keeps_time(row.last_activity):
                 rows.append(row)
@@ -271,6 +270,11 @@ def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[Course
     rows.sort(key=lambda r: (r.programme, r.intake, r.participant.lastname.lower(), r.participant.firstname.lower(),
                              r.participant.key, order.get(r.course.module, 99), r.course.idnumber))
     return rows
+
+
+def _job(kind: str, key: Any, fn: Callable[..., Any], *args: Any, **kw: Any) -> Callable[[], tuple[str, Any, Any]]:
+    """A call to run later, its answer tagged with what it is for and whom."""
+    return lambda: (kind, key, fn(*args, **kw))
 
 
 def _overall_status(statuses: list[str]) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from lmsbridge.delivery import ConfigError
+from lmsbridge.sync.sources.delivery import ConfigError
 
 SECRET_ENV = "LMSBRIDGE_CERT_SECRET"
 STATE_ENV = "LMSBRIDGE_STATE_DIR"

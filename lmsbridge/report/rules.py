@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lmsbridge.delivery import ConfigError, Delivery
 from lmsbridge.report.model import Participant, ReportData, ResultRow
+from lmsbridge.sync.sources.delivery import ConfigError, Delivery
 
 
 class _Strict(BaseModel):
@@ -113,7 +113,7 @@ class Qualification(BaseModel):
 
     @property
     def completed_date(self) -> str:
-        return datetime.fromtimestamp(self.completed_at, timezone.utc).date().isoformat() if self.completed_at else ""
+        return datetime.fromtimestamp(self.completed_at, UTC).date().isoformat() if self.completed_at else ""
 
 
 def evaluate(report: ReportData, delivery: Delivery, spec: CertificateSpec) -> list[Qualification]:
@@ -142,7 +142,7 @@ def evaluate(report: ReportData, delivery: Delivery, spec: CertificateSpec) -> l
 
         lang = next((lang for lang in langs if all(m in passed for m in required(lang))), langs[0])
         need = required(lang)
-        times = [passed[m] for m in need if passed.get(m)] + [t for t in events.values() if t]
+        times = [t for m in need if (t := passed.get(m))] + [t for t in events.values() if t]
         intakes = sorted({r.intake for r in rows})
         out.append(Qualification(programme=delivery.programme, participant=participant, lang=lang,
                                  intake=intakes[-1] if intakes else "", modules_passed=sorted(passed),

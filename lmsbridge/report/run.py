@@ -7,7 +7,6 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from lmsbridge.delivery import ConfigError, Delivery, load_deliveries
 from lmsbridge.moodle import MoodleClient
 from lmsbridge.report.certificates import CertificateRun, issue_certificates
 from lmsbridge.report.csvout import write_csv
@@ -16,6 +15,7 @@ from lmsbridge.report.model import Filters, ReportData
 from lmsbridge.report.pull import pull_results
 from lmsbridge.report.registry import Registry, Verification, has_registry, state_dir
 from lmsbridge.report.rules import CertificateSpec, load_certificate_spec
+from lmsbridge.sync.sources.delivery import ConfigError, Delivery, load_deliveries
 
 DEFAULT_PREFIX = "lmsb-"
 

@@ -12,18 +12,47 @@ import socket
 import struct
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from lmsbridge.sandbox import phpform
-from lmsbridge.sandbox.errors import (AccessException, InvalidParameter, MissingRecord, MoodleException,
-                                      RawResponse, invalid_token)
+from lmsbridge.sandbox.errors import (
+    AccessException,
+    InvalidParameter,
+    MissingRecord,
+    MoodleException,
+    RawResponse,
+    invalid_token,
+)
+from lmsbridge.sandbox.faults import FaultPlan, Faults
 from lmsbridge.sandbox.params import validate
-from lmsbridge.sandbox.registry import KNOWN_ELSEWHERE, Call, TokenInfo
+from lmsbridge.sandbox.registry import KNOWN_ELSEWHERE, Call, Function, TokenInfo
 from lmsbridge.sandbox.render import php_json, xml_error, xml_response
+from lmsbridge.sandbox.store import Store
 
-if TYPE_CHECKING:
-    from lmsbridge.sandbox.app import Sandbox
+
+class Site(Protocol):
+    """What the HTTP side needs of the site it serves (app.Sandbox is one): the server knows no more of it."""
+
+    store: Store
+    functions: dict[str, Function]
+    calls: list[str]
+    langs: frozenset[str]
+    debug: bool
+    webservices_enabled: bool
+    max_input_vars: int
+    post_max_size: int
+    upload_max_filesize: int
+    faults: Faults
+    fault_plan: FaultPlan
+
+    @property
+    def url(self) -> str: ...
+
+    def token_info(self, token: str) -> TokenInfo | None: ...
+
+    def files_upload(self, info: TokenInfo, files: list[phpform.UploadedFile], itemid: int, filepath: str
+                     ) -> list[dict[str, Any]]: ...
 
 NOT_IN_SERVICE = """Access to the function {name}() is not allowed.
                      There could be multiple reasons for this:
@@ -51,7 +80,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr: tuple[str, int], sandbox: Sandbox) -> None:
+    def __init__(self, addr: tuple[str, int], sandbox: Site) -> None:
         self.sandbox = sandbox
         super().__init__(addr, Handler)
 
@@ -72,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
     # --- plumbing ---------------------------------------------------------------------------------------------
 
     @property
-    def sb(self) -> Sandbox:
+    def sb(self) -> Site:
         return self.server.sandbox
 
     def _send(self, status: int, body: str | bytes, content_type: str) -> None:

@@ -100,7 +100,7 @@ def test_doctor_against_the_sandbox() -> None:
         from lmsbridge.sandbox import Sandbox
     except ImportError:
         pytest.skip("lmsbridge.sandbox.Sandbox is not available yet")
-    from lmsbridge.config import MoodleSettings
+    from lmsbridge.moodle import MoodleSettings
     from lmsbridge.doctor import run_doctor
 
     with Sandbox() as sandbox:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lmsbridge.config import MoodleSettings
+from lmsbridge.moodle import MoodleSettings
 from lmsbridge.doctor import run_doctor
 from lmsbridge.moodle import InvalidToken, MoodleClient, NotFound
 

@@ -8,7 +8,7 @@ import pytest
 from moodle_loopback import TOKEN, LoopbackServer, Reply, Reset, make_client
 from pydantic import ValidationError
 
-from lmsbridge.config import MoodleSettings
+from lmsbridge.moodle import MoodleSettings
 from lmsbridge.moodle import MoodleClient, MoodleError
 
 

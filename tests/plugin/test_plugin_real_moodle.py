@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from lmsbridge.moodle import MoodleAPIError, MoodleClient, NotJSON
+from lmsbridge.moodle import MoodleAPIError, MoodleClient
 from lmsbridge.plugin_zip import DOCTOR_HINT, PLUGIN_FUNCTIONS, SYNC_CAPABILITIES
 from lmsbridge.sandbox import Sandbox
 
@@ -441,7 +441,7 @@ def test_unreadable_manifest_is_refused(site, admin, world, manifest):
 def states(admin: MoodleClient, world: dict) -> Iterator[dict]:
     """A second course whose learners are in every state: active, suspended, not yet started, ended; a graded
     event item with feedback; a linked competency. Deleted afterwards."""
-    from lmsbridge.apply_extras import SCALE_CONFIGURATION, SCALE_ID
+    from lmsbridge.sync.apply.competencies import SCALE_CONFIGURATION, SCALE_ID
 
     sfx = world["sfx"]
     course = make_course(admin, f"{sfx}-rc")

@@ -8,8 +8,8 @@ import calendar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lmsbridge.delivery import Delivery, load_deliveries
-from lmsbridge.desired import course_plan
+from lmsbridge.sync.sources.delivery import Delivery, load_deliveries
+from lmsbridge.sync.desired import course_plan
 from lmsbridge.moodle import MoodleClient
 from lmsbridge.sandbox import Sandbox
 

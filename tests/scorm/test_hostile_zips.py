@@ -7,7 +7,6 @@ writing, so "nothing written, nothing fetched" is observed, not assumed. The zip
 from __future__ import annotations
 
 import http.server
-import io
 import json
 import os
 import socket

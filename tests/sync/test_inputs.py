@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lmsbridge.delivery import ConfigError, load_deliveries, load_delivery
-from lmsbridge.desired import build_desired
-from lmsbridge.roster import read_roster_file
+from lmsbridge.sync.sources.delivery import ConfigError, load_deliveries, load_delivery
+from lmsbridge.sync.desired import build_desired
+from lmsbridge.sync.sources.roster import read_roster_file
 
 from sync_helpers import SOURCE
 
@@ -32,7 +32,7 @@ def test_sample_programmes_are_delivered_as_the_schedules_say(deliveries) -> Non
 
 
 def test_courses_per_module_and_language_with_forced_language(deliveries) -> None:
-    from lmsbridge.roster import Roster
+    from lmsbridge.sync.sources.roster import Roster
 
     desired = build_desired(deliveries, Roster())
     sc = sorted(c.shortname for c in desired.courses.values() if c.programme == "social-clustering")

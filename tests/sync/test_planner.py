@@ -6,13 +6,13 @@ from pathlib import Path
 
 from sync_helpers import SOURCE, sample_rows
 
-from lmsbridge.actual import ActualState, AUser
-from lmsbridge.delivery import load_deliveries
+from lmsbridge.sync.actual import ActualState, AUser
+from lmsbridge.sync.sources.delivery import load_deliveries
 from lmsbridge.demo_data import write_roster
-from lmsbridge.desired import build_desired
-from lmsbridge.plan import Plan
-from lmsbridge.planner import PlanSettings, make_plan, scope_of
-from lmsbridge.roster import read_rosters
+from lmsbridge.sync.desired import build_desired
+from lmsbridge.sync.plan import Plan
+from lmsbridge.sync.planner import PlanSettings, make_plan, scope_of
+from lmsbridge.sync.sources.roster import read_rosters
 
 
 def test_plan_is_deterministic_and_round_trips_through_json(tmp_path: Path) -> None:

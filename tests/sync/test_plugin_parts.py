@@ -11,9 +11,9 @@ from sync_helpers import SOURCE, run_cli, sample_rows, write_calls
 from lmsbridge.demo_data import participants, write_roster, write_sample_results
 from lmsbridge.moodle import MoodleClient
 from lmsbridge.sandbox import Sandbox
-from lmsbridge.summary import format_summary
-from lmsbridge.sync import SyncSettings, apply_sync_plan, make_sync_plan, run_sync
-from lmsbridge.journal import Journal
+from lmsbridge.sync.summary import format_summary
+from lmsbridge.sync.run import SyncSettings, apply_sync_plan, make_sync_plan, run_sync
+from lmsbridge.sync.journal import Journal
 
 
 def _results(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:

@@ -16,7 +16,7 @@ from sync_helpers import SOURCE, sample_rows, write_calls
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient, RetryPolicy
 from lmsbridge.sandbox import Faults, Sandbox
-from lmsbridge.sync import SyncSettings, run_sync
+from lmsbridge.sync.run import SyncSettings, run_sync
 
 DUPLICATES = {
     "user": "SELECT idnumber FROM user WHERE idnumber LIKE 'lmsb-%' GROUP BY idnumber HAVING count(*) > 1",
@@ -110,7 +110,7 @@ def test_ten_percent_transient_failures_complete_without_duplicates(tmp_path: Pa
 
 
 def test_second_sync_waits_for_the_lock_holder(tmp_path: Path, settings: SyncSettings) -> None:
-    from lmsbridge.journal import Lock
+    from lmsbridge.sync.journal import Lock
 
     with Sandbox() as sb, MoodleClient(sb.url, sb.token) as client:
         holder = Lock(settings.state_dir)

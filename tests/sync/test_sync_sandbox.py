@@ -11,7 +11,7 @@ from sync_helpers import SOURCE, participants, readme_capabilities, run_cli, sam
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient
 from lmsbridge.sandbox import Sandbox
-from lmsbridge.sync import SyncSettings, make_sync_plan, run_sync
+from lmsbridge.sync.run import SyncSettings, make_sync_plan, run_sync
 
 
 def plan_lines(plan) -> set[tuple[str, str, str]]:
@@ -59,7 +59,7 @@ def test_roster_edits_give_exactly_the_expected_plan(sandbox: Sandbox, client: M
     plan = make_sync_plan(settings, client)
     uid = lambda r: f"lmsb-{r['idnumber']}"  # noqa: E731
     courses = [f"lmsb-EMP-2026-{m}" for m in ("emp-omvarld", "emp-ledarskap", "emp-verktyg")]
-    from lmsbridge.desired import slug
+    from lmsbridge.sync.desired import slug
 
     moved_from = [r for r in sample_rows() if r["idnumber"] == emp[2]["idnumber"]][0]["institution"]
     expected = {("user", "update", uid(emp[0])), ("user", "update", uid(emp[2])), ("user", "create", uid(new)), ("user", "suspend", uid(gone)),
@@ -178,7 +178,7 @@ def test_a_sync_user_with_the_readmes_capabilities_converges_and_a_missing_one_i
     force a course language, Moodle creates courses without it and says nothing: the run reports it, naming the
     capability to add, and so does every later run until it is added."""
     from lmsbridge.capabilities import SYNC_USER_CAPABILITIES
-    from lmsbridge.summary import format_summary
+    from lmsbridge.sync.summary import format_summary
 
     listed = readme_capabilities()
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")

@@ -1,5 +1,5 @@
-"""What a run tells the administrator: the closing summary (counts per entity and action, failures with their
-source line and hint), the run summary JSON in the state dir, JSON-lines logs, and terminal progress."""
+"""What a run tells the administrator on the terminal: the closing summary (counts per entity and action,
+failures with their source line and hint), JSON-lines logs, and progress."""
 
 from __future__ import annotations
 
@@ -7,46 +7,10 @@ import json
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TextIO
 
-if TYPE_CHECKING:
-    from lmsbridge.sync import SyncOutcome
-
-
-def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
-    from lmsbridge.sync import EXIT_MEANING
-
-    plan, result = outcome.plan, outcome.result
-    planned = plan.counts() if plan else {}
-    applied = result.applied if result else {}
-    failed: dict[str, dict[str, int]] = {}
-    skipped: dict[str, dict[str, int]] = {}
-    for f in result.failures if result else []:
-        target = skipped if f.skipped else failed
-        target.setdefault(f.entity, {})[f.op] = target.setdefault(f.entity, {}).get(f.op, 0) + 1
-    return {
-        "run_id": outcome.run_id,
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "exit_code": outcome.exit_code,
-        "meaning": EXIT_MEANING.get(outcome.exit_code, ""),
-        "message": outcome.message,
-        "dry_run": outcome.dry_run,
-        "seconds": outcome.seconds,
-        "site_url": plan.site_url if plan else "",
-        "roster_rows": plan.roster_rows if plan else 0,
-        "planned": planned,
-        "applied": applied,
-        "failed": failed,
-        "skipped": skipped,
-        "write_calls": result.calls if result else 0,
-        "read_calls": plan.reads if plan else 0,
-        "reconciled": result.reconciled if result else 0,
-        "interrupted": bool(result and result.interrupted),
-        "problems": [p.model_dump() for p in plan.problems] if plan else [],
-        "failures": [f.model_dump() for f in result.failures] if result else [],
-        "safety": [s.model_dump() for s in plan.safety] if plan else [],
-        "not_synced": [s.model_dump() for s in plan.skipped] if plan else [],  # parts left out, and why
-    }
+from lmsbridge.exit_codes import ExitCode
+from lmsbridge.sync.outcome import SyncOutcome, summary_data
 
 
 def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
@@ -84,7 +48,7 @@ def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
     tail = f"exit {outcome.exit_code} ({data['meaning']})"
     if outcome.dry_run:
         tail = f"exit {outcome.exit_code}, dry run: nothing applied" + (
-            " (a safety threshold would block it)" if outcome.exit_code == 3 else "")
+            " (a safety threshold would block it)" if outcome.exit_code == ExitCode.BLOCKED else "")
     lines.append(f"\n{calls}, {outcome.seconds:.1f} s; {tail}")
     if outcome.message:
         lines.append(outcome.message)

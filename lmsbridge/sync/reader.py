@@ -1,4 +1,4 @@
-"""The actual state: what the live Moodle holds of the objects lmsbridge manages, read in few batched calls.
+"""The reader: what the live Moodle holds of the objects lmsbridge manages, read in few batched calls.
 
 Reads: all categories (1 call); courses per managed category (1 each) plus, for a course not found there, a
 look-up by idnumber and by shortname; users by idnumber in batches (and, for users that would be created, by
@@ -11,160 +11,26 @@ and part. The fingerprint is a hash of all of it: `apply` compares it to see tha
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from lmsbridge.moodle import MoodleClient, NotFound, is_read, plain_text  # noqa: F401
-
-
-class Scope(BaseModel):
-    """What to read: the idnumbers the plan is about (stored in the plan so that `apply` reads the same)."""
-
-    prefix: str
-    categories: list[str] = []
-    courses: list[str] = []
-    course_shortnames: dict[str, str] = {}  # idnumber -> shortname (for clash look-ups)
-    users: list[str] = []  # user idnumbers: desired, plus those lmsbridge knows it manages
-    new_user_logins: dict[str, tuple[str, str]] = {}  # idnumber -> (username, email), for clash look-ups
-    cohorts: list[str] = []
-    enrolled: dict[str, list[str]] = {}  # course idnumber -> user idnumbers the rosters enrol there
-    groups: dict[str, list[str]] = {}  # course idnumber -> group idnumbers the rosters want there
-    # Moodle ids the journal remembers: read by id in one call each, and verified; a miss falls back to look-ups.
-    known_courses: dict[str, int] = {}
-    known_groups: dict[str, int] = {}  # "course idnumber/group idnumber" -> id
-    # What needs the companion plugin or optional services is read only when the site has them.
-    plugin: bool = False  # local_lmsbridge's functions are in the token's service
-    read_courses: bool = False  # and its local_lmsbridge_read_courses: all per-course parts in few calls
-    activity_courses: list[str] = []  # courses whose SCORM activities and grade items are read (plugin)
-    grade_courses: list[str] = []  # courses whose gradebook is read (event grades, the alumni rule)
-    frameworks: list[str] = []  # competency framework idnumbers
-    competency_courses: list[str] = []  # courses whose linked competencies are read
-
-
-class ACategory(BaseModel):
-    id: int
-    idnumber: str
-    name: str
-    parent: int = 0
-    description: str = ""
-    coursecount: int = Field(0, exclude=True)  # not part of the fingerprint: it changes as courses are made
-
-
-class ACourse(BaseModel):
-    id: int
-    idnumber: str
-    shortname: str
-    fullname: str
-    categoryid: int = 0
-    summary: str = ""
-    startdate: int = 0
-    enddate: int = 0
-    lang: str = ""
-
-
-@dataclass(slots=True)
-class AUser:  # slotted: one per participant
-    id: int
-    idnumber: str = ""
-    # None: Moodle did not show the field to the token's user (a capability it lacks), so its value is unknown.
-    username: str | None = ""
-    firstname: str | None = ""
-    lastname: str | None = ""
-    email: str | None = ""
-    auth: str | None = ""
-    suspended: bool = False
-    lang: str | None = ""
-    country: str = ""
-    institution: str = ""
-    department: str = ""
-
-
-class ACohort(BaseModel):
-    id: int
-    idnumber: str
-    name: str
-    description: str = ""
-    members: list[int] = []
-
-
-class AGroup(BaseModel):
-    id: int
-    courseid: int
-    idnumber: str
-    name: str
-    members: list[int] = []
-
-
-@dataclass(slots=True)
-class AEnrolment:  # slotted: several per participant
-    roles: list[int] = field(default_factory=list)
-    active: bool = True
-
-
-class AActivity(BaseModel):
-    cmid: int
-    idnumber: str
-    section: int = 0
-    name: str = ""
-    sha1hash: str = ""
-
-
-class AGradeItem(BaseModel):
-    itemid: int
-    idnumber: str
-    name: str = ""
-    grademax: float = 100
-
-
-class AFramework(BaseModel):
-    id: int
-    idnumber: str
-    competencies: dict[str, int] = {}  # competency idnumber -> id
-
-
-class Clash(BaseModel):
-    """A desired object whose name or login is taken by something lmsbridge does not own."""
-
-    entity: str
-    key: str
-    field: str
-    value: str
-    other_id: int
-    other_idnumber: str = ""
-
-
-class ActualState(BaseModel):
-    prefix: str
-    categories: dict[str, ACategory] = {}  # by idnumber
-    courses: dict[str, ACourse] = {}  # by idnumber
-    users: dict[str, AUser] = {}  # by idnumber
-    cohorts: dict[str, ACohort] = {}  # by idnumber
-    groups: dict[str, AGroup] = {}  # "course idnumber/group idnumber"
-    enrolments: dict[str, dict[int, AEnrolment]] = {}  # course idnumber -> userid -> enrolment
-    enrolled_idnumbers: dict[int, str] = {}  # userid -> idnumber, for enrolled users not otherwise read
-    clashes: list[Clash] = []
-    activities: dict[str, AActivity] = {}  # "course idnumber|activity idnumber"
-    grade_items: dict[str, AGradeItem] = {}  # "course idnumber|item idnumber"
-    # course idnumber -> user idnumber -> item idnumber -> [grade, feedback]; learners change it all the time,
-    # so it is not part of the fingerprint (a plan stays valid while they work)
-    gradebook: dict[str, dict[str, dict[str, list]]] = {}
-    frameworks: dict[str, AFramework] = {}
-    course_competencies: dict[str, list[str]] = {}  # course idnumber -> competency idnumbers linked there
-    reads: int = 0
-
-    def fingerprint(self) -> str:
-        data = self.model_dump(exclude={"reads", "gradebook"}, mode="json")
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def user_by_id(self) -> dict[int, AUser]:
-        return {u.id: u for u in self.users.values()}
+from lmsbridge.moodle import MoodleClient, NotFound, plain_text, split_batches
+from lmsbridge.sync.actual import (
+    AActivity,
+    ACategory,
+    ACohort,
+    ACourse,
+    ActualState,
+    AEnrolment,
+    AFramework,
+    AGradeItem,
+    AGroup,
+    AUser,
+    Clash,
+    Scope,
+)
+from lmsbridge.sync.keys import GroupKey, Pair
 
 
 class _Counter:
@@ -179,8 +45,6 @@ class _Counter:
 
     def batched(self, function: str, list_param: str, items: list[Any], params: dict[str, Any] | None = None
                 ) -> list[Any]:
-        from lmsbridge.moodle import split_batches
-
         if not items:
             return []
         batches = split_batches(function, list_param, items, params=params, max_vars=self.client.var_budget,
@@ -245,7 +109,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
                 state.courses[raw["idnumber"]] = _course(raw)
     missing = [c for c in scope.courses if c not in state.courses]
 
-    def look_up_course(idn: str) -> tuple[str, list[dict], list[dict]]:
+    def look_up_course(idn: str) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
         by_id = (r.call("core_course_get_courses_by_field", {"field": "idnumber", "value": idn}) or {}
                  ).get("courses", [])
         short = scope.course_shortnames.get(idn)
@@ -274,7 +138,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         _read_parts_core(r, scope, state)
 
     # Groups of a course are read only when the journal does not know the ids of all the groups wanted there.
-    known_groups = {k: v for k, v in scope.known_groups.items() if k.split("/", 1)[0] in state.courses}
+    known_groups = {k: v for k, v in scope.known_groups.items() if GroupKey.parse(k).course in state.courses}
 
     def read_groups(of: list[ACourse]) -> None:
         for course, groups in r.map(lambda c: (c, r.call("core_group_get_course_groups", {"courseid": c.id}) or []),
@@ -282,16 +146,16 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
             for g in groups:
                 idn = _s(g.get("idnumber"))
                 if idn.startswith(prefix):
-                    state.groups[f"{course.idnumber}/{idn}"] = AGroup(id=g["id"], courseid=course.id, idnumber=idn,
-                                                                      name=_s(g.get("name")))
+                    state.groups[str(GroupKey(course.idnumber, idn))] = AGroup(
+                        id=g["id"], courseid=course.id, idnumber=idn, name=_s(g.get("name")))
 
     unknown = {c.idnumber for c in courses
-               if any(f"{c.idnumber}/{g}" not in known_groups for g in scope.groups.get(c.idnumber, []))}
+               if any(str(GroupKey(c.idnumber, g)) not in known_groups for g in scope.groups.get(c.idnumber, []))}
     read_groups([c for c in courses if c.idnumber in unknown])
     for key, gid in known_groups.items():  # known from the journal; verified below by reading their members
-        course = state.courses[key.split("/", 1)[0]]
+        course = state.courses[GroupKey.parse(key).course]
         if course.idnumber not in unknown:
-            state.groups[key] = AGroup(id=gid, courseid=course.id, idnumber=key.split("/", 1)[1], name="")
+            state.groups[key] = AGroup(id=gid, courseid=course.id, idnumber=GroupKey.parse(key).group, name="")
     if state.groups:
         by_id = {g.id: g for g in state.groups.values()}
         try:
@@ -338,9 +202,9 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         for field, values in (("username", usernames), ("email", emails)):
             for raw in r.batched("core_user_get_users_by_field", "values", sorted(values), {"field": field}):
                 value = _s(raw.get(field))
-                key = values.get(value.lower() if field == "email" else value)
-                if key:
-                    state.clashes.append(Clash(entity="user", key=key, field=field, value=value, other_id=raw["id"],
+                wanted = values.get(value.lower() if field == "email" else value)
+                if wanted:
+                    state.clashes.append(Clash(entity="user", key=wanted, field=field, value=value, other_id=raw["id"],
                                                other_idnumber=_s(raw.get("idnumber"))))
     state.reads = r.n
     return state
@@ -361,11 +225,11 @@ def _keep_grade(state: ActualState, course: ACourse, user: str, item: str, grade
 
 def _keep_activities(state: ActualState, course: ACourse, answer: dict[str, Any]) -> None:
     for a in answer.get("scorms", []):
-        state.activities[f"{course.idnumber}|{a['idnumber']}"] = AActivity(
+        state.activities[str(Pair(course.idnumber, a["idnumber"]))] = AActivity(
             cmid=a["cmid"], idnumber=a["idnumber"], section=int(a.get("section") or 0), name=_s(a.get("name")),
             sha1hash=_s(a.get("sha1hash")))
     for g in answer.get("gradeitems", []):
-        state.grade_items[f"{course.idnumber}|{g['idnumber']}"] = AGradeItem(
+        state.grade_items[str(Pair(course.idnumber, g["idnumber"]))] = AGradeItem(
             itemid=g["itemid"], idnumber=g["idnumber"], name=_s(g.get("name")), grademax=float(g.get("grademax") or 0))
 
 
@@ -373,11 +237,11 @@ def _read_enrolments_core(r: _Counter, scope: Scope, state: ActualState, courses
     """Per course its active enrolments. Only a course where a wanted participant is missing from the active list
     is read again in full, to tell a suspended enrolment from none (so a course in line with the rosters costs one
     enrolment read)."""
-    def read(course: ACourse, onlyactive: int) -> tuple[ACourse, list[dict]]:
+    def read(course: ACourse, onlyactive: int) -> tuple[ACourse, list[dict[str, Any]]]:
         return course, r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
             {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": onlyactive}]}) or []
 
-    def keep(course: ACourse, users: list[dict], active: bool) -> None:
+    def keep(course: ACourse, users: list[dict[str, Any]], active: bool) -> None:
         for u in users:
             _keep_enrolment(state, course, u["id"], u.get("idnumber"), (x["roleid"] for x in u.get("roles") or []),
                             active)
@@ -437,7 +301,8 @@ def _read_courses_plugin(r: _Counter, scope: Scope, state: ActualState, courses:
         answer = r.call("local_lmsbridge_read_courses", {"idnumberprefix": scope.prefix, "courses": [
             {"id": c.id, "enrolments": 1, "activities": int(scope.plugin and c.idnumber in activities),
              "grades": int(c.idnumber in grades), "competencies": int(c.idnumber in linked)} for c in batch]})
-        return (answer or {}).get("courses", [])
+        parts: list[dict[str, Any]] = (answer or {}).get("courses", [])
+        return parts
 
     by_id = {c.id: c for c in courses}
     for answer in r.map(read, [b for b in batches if b]):

@@ -25,46 +25,38 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from lmsbridge.actual import ActualState, Scope, read_actual
 from lmsbridge.capabilities import permission_hint
-from lmsbridge.applier import ApplyResult, SiteFailure, apply_plan
-from lmsbridge.delivery import ConfigError, load_deliveries
-from lmsbridge.desired import DEFAULT_PREFIX, DesiredState, add_frameworks, add_results, build_desired
-from lmsbridge.journal import Journal, Lock, LockHeld
-from lmsbridge.moodle import MoodleAPIError, MoodleClient, MoodleError
-from lmsbridge.plan import Plan, now_iso
-from lmsbridge.planner import DEFAULT_ROLES, PlanSettings, make_plan, scope_of
-from lmsbridge.plugin_zip import PLUGIN_FUNCTIONS, READ_FUNCTION
-from lmsbridge.results import read_results
-from lmsbridge.roster import read_rosters
-from lmsbridge.safety import SafetySettings
+from lmsbridge.exit_codes import ExitCode
+from lmsbridge.moodle import (
+    COMPETENCY_FUNCTIONS,
+    PLUGIN_FUNCTIONS,
+    PLUGIN_READ_FUNCTION,
+    SYNC_FUNCTIONS,
+    MoodleAPIError,
+    MoodleClient,
+    MoodleError,
+)
+from lmsbridge.sync.actual import ActualState, Scope
+from lmsbridge.sync.apply.applier import apply_plan
+from lmsbridge.sync.apply.ledger import SiteFailure
+from lmsbridge.sync.desired import DEFAULT_PREFIX, DesiredState, add_frameworks, add_results, build_desired
+from lmsbridge.sync.journal import Journal, Lock, LockHeld, now_iso
+from lmsbridge.sync.keys import Pair
+from lmsbridge.sync.metrics import write_sync_metrics
+from lmsbridge.sync.outcome import SyncOutcome
+from lmsbridge.sync.plan import Plan
+from lmsbridge.sync.planner import DEFAULT_ROLES, PlanSettings, make_plan, scope_of
+from lmsbridge.sync.reader import read_actual
+from lmsbridge.sync.safety import SafetySettings
+from lmsbridge.sync.sources.delivery import ConfigError, load_deliveries
+from lmsbridge.sync.sources.results import read_results
+from lmsbridge.sync.sources.roster import read_rosters
 
 log = logging.getLogger("lmsbridge.sync")
 
-OK, ROWS_FAILED, BAD_INPUT, BLOCKED, SITE_FAILED = 0, 1, 2, 3, 4
-EXIT_MEANING = {OK: "all applied", ROWS_FAILED: "some rows failed", BAD_INPUT: "bad configuration or input",
-                BLOCKED: "blocked by a safety threshold", SITE_FAILED: "Moodle unreachable or preflight failed"}
-
-# Core functions the sync calls (the token's service must have them); `doctor` checks the full list.
-SYNC_FUNCTIONS = (
-    "core_course_get_categories", "core_course_create_categories", "core_course_update_categories",
-    "core_course_get_courses_by_field", "core_course_create_courses", "core_course_update_courses",
-    "core_user_get_users_by_field", "core_user_create_users", "core_user_update_users",
-    "core_enrol_get_enrolled_users", "enrol_manual_enrol_users", "core_cohort_search_cohorts",
-    "core_cohort_create_cohorts", "core_cohort_get_cohort_members", "core_cohort_add_cohort_members",
-    "core_cohort_delete_cohort_members", "core_group_get_course_groups", "core_group_create_groups",
-    "core_group_get_group_members", "core_group_add_group_members", "core_group_delete_group_members",
-)
-# Needed for the competency framework only: without them that part is skipped (and the plan says so).
-COMPETENCY_FUNCTIONS = (
-    "core_competency_list_competency_frameworks", "core_competency_list_competencies",
-    "core_competency_list_course_competencies", "core_competency_create_competency_framework",
-    "core_competency_create_competency", "core_competency_add_competency_to_course",
-)
-
 
 class SyncError(Exception):
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 
@@ -98,21 +90,6 @@ class SyncSettings(BaseModel):
         return roles
 
 
-class SyncOutcome(BaseModel):
-    exit_code: int
-    message: str = ""
-    plan: Plan | None = None
-    result: ApplyResult | None = None
-    run_id: str = ""
-    seconds: float = 0.0
-    dry_run: bool = False
-
-    def summary(self) -> dict[str, Any]:
-        from lmsbridge.summary import summary_data
-
-        return summary_data(self)
-
-
 # --- the steps ---
 
 
@@ -123,7 +100,7 @@ def load_desired(settings: SyncSettings) -> DesiredState:
     missing = [str(p) for p in settings.rosters if not Path(p).is_file()]
     if missing:
         raise ConfigError(f"roster file not found: {', '.join(missing)}")
-    from lmsbridge.desired import course_plan
+    from lmsbridge.sync.desired import course_plan
 
     shortnames = {c.shortname for d in deliveries for c in course_plan(d, settings.prefix)}
     roster = read_rosters(settings.rosters, deliveries, shortnames)
@@ -144,18 +121,18 @@ def preflight(client: MoodleClient) -> set[str]:
     try:
         info = client.get_site_info()
     except MoodleError as exc:
-        raise SyncError(f"Moodle preflight failed: {exc}", SITE_FAILED) from None
+        raise SyncError(f"Moodle preflight failed: {exc}", ExitCode.SITE_FAILED) from None
     missing = [f for f in SYNC_FUNCTIONS if f not in info.function_names]
     if missing:
         raise SyncError(f"the token's web service lacks {', '.join(missing)}; add them to the external service "
-                        "(run `lmsbridge doctor`)", SITE_FAILED)
+                        "(run `lmsbridge doctor`)", ExitCode.SITE_FAILED)
     return set(info.function_names)
 
 
 def optional_parts(functions: set[str]) -> tuple[str, str]:
     """Why the plugin's and the competency parts cannot run on this site ("" = they can)."""
     plugin = ""
-    needed = [f for f in PLUGIN_FUNCTIONS if f != READ_FUNCTION]
+    needed = [f for f in PLUGIN_FUNCTIONS if f != PLUGIN_READ_FUNCTION]
     lacking = [f for f in needed if f not in functions]
     if len(lacking) == len(needed):
         plugin = "the companion plugin local_lmsbridge is not installed; see lmsbridge doctor"
@@ -181,7 +158,7 @@ def build_run_packages(settings: SyncSettings, desired: DesiredState) -> tuple[d
                                modules=modules)
     except (SourceError, BuildError) as exc:
         return {}, f"the packages could not be built: {str(exc).splitlines()[0]} (run lmsbridge build)"
-    return {f"{b.module}|{b.lang}": (b.sha1, str(b.path)) for b in built}, ""
+    return {str(Pair(b.module, b.lang)): (b.sha1, str(b.path)) for b in built}, ""
 
 
 def _read(client: MoodleClient, scope: Scope, settings: SyncSettings) -> ActualState:
@@ -190,8 +167,8 @@ def _read(client: MoodleClient, scope: Scope, settings: SyncSettings) -> ActualS
     except MoodleError as exc:
         if isinstance(exc, MoodleAPIError) and exc.errorcode == "nopermissions":
             raise SyncError(f"reading Moodle failed: {exc.function}: {exc.moodle_message}\n  "
-                            f"{permission_hint(exc.moodle_message)}", SITE_FAILED) from None
-        raise SyncError(f"reading Moodle failed: {exc}", SITE_FAILED) from None
+                            f"{permission_hint(exc.moodle_message)}", ExitCode.SITE_FAILED) from None
+        raise SyncError(f"reading Moodle failed: {exc}", ExitCode.SITE_FAILED) from None
 
 
 def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journal | None = None,
@@ -204,12 +181,13 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
     known = journal.managed_users() if journal else set()
     ids = {e: journal.known_ids(e) for e in ("course", "group")} if journal else None
     scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing,
-                     read_courses=READ_FUNCTION in functions)
+                     read_courses=PLUGIN_READ_FUNCTION in functions)
     actual = _read(client, scope, settings)
     plan = make_plan(desired, actual, scope, PlanSettings(
         roles=settings.roles, on_leave=settings.on_leave, safety=settings.safety,
         allow_mass_change=settings.allow_mass_change,
         last_roster_rows=journal.last_roster_rows() if journal else None, now=int(time.time()),
+        created_at=now_iso(),
         site_url=client.url, plugin_missing=plugin_missing, competencies_missing=competencies_missing,
         packages=packages, packages_problem=packages_problem))
     log.info("planned %d changes from %d roster rows (%d read calls, %d problems)", len(plan.actions),
@@ -223,29 +201,29 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
     """Apply exactly ``plan``; with ``check_drift`` first re-read the site and refuse if it changed."""
     started = time.monotonic()
     if plan.safety and not (plan.override or settings.allow_mass_change):
-        return SyncOutcome(exit_code=BLOCKED, plan=plan, message="; ".join(f.message for f in plan.safety))
+        return SyncOutcome(exit_code=ExitCode.BLOCKED, plan=plan, message="; ".join(f.message for f in plan.safety))
     if plan.prefix != settings.prefix:
         raise SyncError(f"the plan was made for prefix {plan.prefix!r}, the settings say {settings.prefix!r}",
-                        BAD_INPUT)
+                        ExitCode.BAD_INPUT)
     if check_drift:
         preflight(client)
         now = _read(client, plan.scope, settings)
         if now.fingerprint() != plan.fingerprint:
             raise SyncError("the site has changed since the plan was made (its state no longer matches the plan's "
-                            "fingerprint); make a new plan with `lmsbridge plan` and review it", SITE_FAILED)
+                            "fingerprint); make a new plan with `lmsbridge plan` and review it", ExitCode.SITE_FAILED)
     journal.mark_interrupted()  # we hold the lock: any run still marked running was killed
     run_id = journal.start_run(command, plan)
     try:
         result = apply_plan(plan, client, journal, run_id, concurrency=settings.concurrency, stop=stop,
                             progress=progress)
     except SiteFailure as exc:
-        journal.finish_run(run_id, "failed", SITE_FAILED, {})
-        raise SyncError(f"Moodle stopped answering usefully: {exc}", SITE_FAILED) from None
+        journal.finish_run(run_id, "failed", ExitCode.SITE_FAILED, {})
+        raise SyncError(f"Moodle stopped answering usefully: {exc}", ExitCode.SITE_FAILED) from None
     managed = {k: v for k, v in result.ids.get("user", {}).items() if k.startswith(plan.prefix)}
     journal.remember_users(managed, run_id)
     for entity in ("course", "group"):
         journal.remember_ids(entity, result.ids.get(entity, {}))
-    code = ROWS_FAILED if (result.failures or plan.errors) else OK
+    code = ExitCode.ROWS_FAILED if (result.failures or plan.errors) else ExitCode.OK
     status = "interrupted" if result.interrupted else ("partial" if code else "applied")
     journal.finish_run(run_id, status, code, result.applied)
     log.info("run %s %s: %d write calls, %d failed rows, exit %d", run_id, status, result.calls,
@@ -264,8 +242,6 @@ def run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = Fa
     run's OpenMetrics file is written too (also for a failed run: monitoring must see it)."""
     outcome = _run_sync(settings, client, dry_run=dry_run, stop=stop, progress=progress, plan_out=plan_out)
     if settings.metrics_file and not dry_run:
-        from lmsbridge.report.metrics import write_sync_metrics
-
         try:
             write_sync_metrics(outcome.summary(), settings.metrics_file)
         except OSError as exc:
@@ -280,14 +256,14 @@ def _run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = F
     try:
         desired = load_desired(settings)
     except ConfigError as exc:
-        return SyncOutcome(exit_code=BAD_INPUT, message=str(exc))
+        return SyncOutcome(exit_code=ExitCode.BAD_INPUT, message=str(exc))
     try:
         with _locked(settings) as journal:
             plan = make_sync_plan(settings, client, journal, desired)
             if plan_out:
                 plan.save(plan_out)
             if dry_run:
-                return SyncOutcome(exit_code=BLOCKED if plan.blocked else OK, plan=plan, dry_run=True,
+                return SyncOutcome(exit_code=ExitCode.BLOCKED if plan.blocked else ExitCode.OK, plan=plan, dry_run=True,
                                    seconds=round(time.monotonic() - started, 3))
             outcome = apply_sync_plan(plan, settings, client, journal, check_drift=False, stop=stop,
                                       progress=progress, command="sync")
@@ -296,7 +272,7 @@ def _run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = F
                 write_run_summary(settings.state_dir, outcome)
             return outcome
     except LockHeld as exc:
-        return SyncOutcome(exit_code=SITE_FAILED, message=str(exc))
+        return SyncOutcome(exit_code=ExitCode.SITE_FAILED, message=str(exc))
     except SyncError as exc:
         return SyncOutcome(exit_code=exc.exit_code, message=str(exc))
 
@@ -309,7 +285,7 @@ def run_apply(plan: Plan, settings: SyncSettings, client: MoodleClient, *, stop:
             return apply_sync_plan(plan, settings, client, journal, check_drift=True, stop=stop,
                                    progress=progress)
     except LockHeld as exc:
-        return SyncOutcome(exit_code=SITE_FAILED, message=str(exc))
+        return SyncOutcome(exit_code=ExitCode.SITE_FAILED, message=str(exc))
     except SyncError as exc:
         return SyncOutcome(exit_code=exc.exit_code, message=str(exc), plan=plan)
 
@@ -368,7 +344,7 @@ def install_stop_handlers(stop: threading.Event) -> None:
 def run_every(interval: float, once: Callable[[], SyncOutcome], stop: threading.Event,
               on_outcome: Callable[[SyncOutcome], None]) -> int:
     """Run ``once`` now and then every ``interval`` seconds until ``stop``; returns the last exit code."""
-    code = OK
+    code: int = ExitCode.OK
     while not stop.is_set():
         started = time.monotonic()
         outcome = once()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -161,10 +161,10 @@ class Delivery(BaseModel):
         if day is None:
             return 0
         moment = datetime.combine(day, time.max if end else time.min, ZoneInfo(self.timezone))
-        return int(moment.astimezone(timezone.utc).timestamp()) + (1 if end else 0)
+        return int(moment.astimezone(UTC).timestamp()) + (1 if end else 0)
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -187,8 +187,8 @@ def load_delivery(programme_dir: Path) -> Delivery:
     prog = _read(prog_path)
     try:
         spec = DeliveryFile.model_validate(_read(moodle_path))
-    except ValidationError as e:
-        raise ConfigError(_errors(moodle_path, e)) from None
+    except ValidationError as exc:
+        raise ConfigError(_errors(moodle_path, exc)) from None
     missing = [k for k in ("id", "code", "languages", "modules", "title") if k not in prog]
     if missing:
         raise ConfigError(f"{prog_path}: missing {', '.join(missing)}")

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from lmsbridge.delivery import ConfigError, Delivery
-from lmsbridge.roster import Roster, RosterRow, RowProblem
+from lmsbridge.sync.sources.delivery import ConfigError, Delivery
+from lmsbridge.sync.sources.results import ResultRow
+from lmsbridge.sync.sources.roster import Roster, RosterRow, RowProblem
 
 DEFAULT_PREFIX = "lmsb-"
 
@@ -333,8 +334,8 @@ def _extras(state: DesiredState, d: Delivery, category: str, prefix: str) -> Non
         state.alumni.append(rule)
 
 
-def add_results(state: DesiredState, rows: list, deliveries: list[Delivery]) -> None:
-    """Event results (lmsbridge.results.ResultRow) -> grades in the course of the event where the participant is
+def add_results(state: DesiredState, rows: list[ResultRow], deliveries: list[Delivery]) -> None:
+    """Event results (sources.results.ResultRow) -> grades in the course of the event where the participant is
     enrolled; a bad row is a problem with its file:line and a hint, the others go on."""
     events = {e.idnumber: e for d in deliveries for e in d.events}
     items_of: dict[str, list[DGradeItem]] = {}
@@ -361,7 +362,7 @@ def add_results(state: DesiredState, rows: list, deliveries: list[Delivery]) -> 
             continue
         if not 0 <= grade <= event.grademax:
             bad(f"grade {row.grade} is outside 0 to {event.grademax:g} of event {row.event}",
-                f"correct the grade, or the event's grademax in its moodle.toml")
+                "correct the grade, or the event's grademax in its moodle.toml")
             continue
         targets = [i for i in items_of.get(row.event, []) if f"{i.course}|{uid}" in state.enrolments]
         if not targets:

@@ -1,6 +1,5 @@
-"""The applier: Plan -> web-service calls. Dumb on purpose: it translates each action into the parameters of
-one list item, sends the items of a phase in batches sized for the site's max_input_vars, a bounded number at
-a time, and records every outcome in the journal.
+"""The batched core list calls: each action becomes the parameters of one list item; the items of a phase go
+in batches sized for the site's max_input_vars, a bounded number at a time; every outcome is recorded.
 
 * A create batch that Moodle rejects as a whole (creates are one transaction: one bad item fails all) is split
   in halves until the bad rows are isolated; the rest is applied.
@@ -14,34 +13,16 @@ a time, and records every outcome in the journal.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from lmsbridge.capabilities import capability_hint, permission_hint
-from lmsbridge.journal import Journal
-from lmsbridge.moodle import (
-    AccessException,
-    ConnectError,
-    InvalidToken,
-    MoodleAPIError,
-    MoodleClient,
-    MoodleError,
-    ProtocolError,
-    TransportError,
-    TruncatedResult,
-    WebServicesDisabled,
-    split_batches,
-    warnings_of,
-)
-from lmsbridge.plan import PHASES, Action, Plan
+from lmsbridge.moodle import MoodleAPIError, MoodleError, split_batches, warnings_of
+from lmsbridge.sync.apply.ledger import MAX_ATTEMPTS, SITE_ERRORS, UNKNOWN_OUTCOME, Ledger, SiteFailure, Skip
+from lmsbridge.sync.keys import Pair
+from lmsbridge.sync.plan import Action
 
 log = logging.getLogger("lmsbridge.applier")
-
-MAX_ATTEMPTS = 6  # rounds of reconcile-and-resend for writes whose outcome stays unknown
 
 # (entity, op) -> (function, list parameter)
 FUNCTIONS: dict[tuple[str, str], tuple[str, str]] = {
@@ -63,15 +44,6 @@ FUNCTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("cohort_member", "remove"): ("core_cohort_delete_cohort_members", "members"),
     ("group_member", "add"): ("core_group_add_group_members", "members"),
     ("group_member", "remove"): ("core_group_delete_group_members", "members"),
-    # One item per call, or one call per course: sent by the handlers in lmsbridge.apply_extras (CUSTOM).
-    ("competency_framework", "create"): ("core_competency_create_competency_framework", "competencyframework"),
-    ("competency", "create"): ("core_competency_create_competency", "competency"),
-    ("course_competency", "add"): ("core_competency_add_competency_to_course", ""),
-    ("activity", "create"): ("local_lmsbridge_upsert_scorm", ""),
-    ("activity", "update"): ("local_lmsbridge_upsert_scorm", ""),
-    ("grade_item", "create"): ("local_lmsbridge_upsert_grade_items", "items"),
-    ("grade_item", "update"): ("local_lmsbridge_upsert_grade_items", "items"),
-    ("grade", "set"): ("local_lmsbridge_set_grades", "grades"),
 }
 
 HINTS: dict[tuple[str, str], str] = {
@@ -88,96 +60,26 @@ HINTS: dict[tuple[str, str], str] = {
 
 LANG_ERRORS = {"invalidparameter", "errorinvalidparam"}
 
-CUSTOM_ENTITIES = {"competency_framework", "competency", "course_competency", "activity", "grade_item", "grade"}
+class BatchedApplier:
+    """The phases sent as batched core list calls (FUNCTIONS): categories, courses, users, cohorts, groups,
+    enrolments and memberships."""
 
+    def __init__(self, books: Ledger) -> None:
+        self.books = books
 
-class SiteFailure(MoodleError):
-    """Moodle cannot be used any more (unreachable, token refused): the run stops (exit code 4)."""
-
-
-class RowFailure(BaseModel):
-    seq: int
-    entity: str
-    key: str
-    op: str
-    source: str = ""
-    errorcode: str = ""
-    message: str
-    hint: str = ""
-    skipped: bool = False  # not sent, because something it depends on failed
-
-    def __str__(self) -> str:
-        where = self.source or self.key
-        code = f" [{self.errorcode}]" if self.errorcode else ""
-        text = f"{where}: {self.entity} {self.op} {self.key}: {self.message}{code}"
-        return text + (f"\n    hint: {self.hint}" if self.hint else "")
-
-
-class ApplyResult(BaseModel):
-    run_id: str = ""
-    applied: dict[str, dict[str, int]] = {}
-    failures: list[RowFailure] = []
-    calls: int = 0
-    reconciled: int = 0
-    interrupted: bool = False
-    ids: dict[str, dict[str, int]] = Field({}, exclude=True)  # every Moodle id known at the end (journal hint)
-
-    @property
-    def failed(self) -> int:
-        return len(self.failures)
-
-    def count(self, a: Action) -> None:
-        per = self.applied.setdefault(a.entity, {})
-        per[a.op] = per.get(a.op, 0) + 1
-
-
-class Applier:
-    def __init__(self, plan: Plan, client: MoodleClient, journal: Journal | None, run_id: str, *,
-                 concurrency: int = 2, stop: threading.Event | None = None,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
-        self.plan, self.client, self.journal, self.run_id = plan, client, journal, run_id
-        self.concurrency = max(1, concurrency)
-        self.stop = stop or threading.Event()
-        self.progress = progress
-        self.ids: dict[str, dict[str, int]] = {e: dict(v) for e, v in plan.ids.items()}
-        for e in ("category", "course", "user", "cohort", "group", "competency_framework", "competency"):
-            self.ids.setdefault(e, {})
-        self.failed_keys: dict[str, set[str]] = {}
-        self.result = ApplyResult(run_id=run_id)
-        self._lock = threading.Lock()
-
-    # --- the run ---
-
-    def run(self) -> ApplyResult:
-        by_phase: dict[tuple[str, str], list[Action]] = {}
-        for a in self.plan.actions:
-            by_phase.setdefault((a.entity, a.op), []).append(a)
-        if self.journal:
-            self.journal.record(self.run_id, self.plan.actions, "planned")
-        for phase in PHASES:
-            actions = by_phase.get(phase)
-            if not actions:
-                continue
-            if self.stop.is_set():
-                self.result.interrupted = True
-                break
-            if phase == ("category", "create"):
-                self._categories(actions)
-            elif phase[0] in CUSTOM_ENTITIES:
-                from lmsbridge.apply_extras import run_custom
-
-                run_custom(self, phase, actions)
-            else:
-                self._phase(phase, actions)
-        self.result.ids = self.ids
-        return self.result
+    def run(self, phase: tuple[str, str], actions: list[Action]) -> None:
+        if phase == ("category", "create"):
+            self._categories(actions)
+        else:
+            self._phase(phase, actions)
 
     def _categories(self, actions: list[Action]) -> None:
         """Parents before children: one round per depth."""
         pending = list(actions)
-        while pending and not self.stop.is_set():
-            ready = [a for a in pending if not a.after["parent"] or a.after["parent"] in self.ids["category"]
-                     or a.after["parent"] in self.failed_keys.get("category", set())]
+        while pending and not self.books.stop.is_set():
+            parents = {a.seq: (a.after or {})["parent"] for a in pending}
+            ready = [a for a in pending if not parents[a.seq] or parents[a.seq] in self.books.ids["category"]
+                     or parents[a.seq] in self.books.failed_keys.get("category", set())]
             if not ready:
                 ready = pending  # a parent no one creates: let the dependency check report it
             self._phase(("category", "create"), ready)
@@ -188,13 +90,13 @@ class Applier:
         items: list[tuple[Action, dict[str, Any]]] = []
         for a in actions:
             try:
-                items.append((a, self._params(a)))
-            except _Skip as skip:
-                self._fail(a, message=str(skip), skipped=True)
+                items.append((a, self.params(a)))
+            except Skip as skip:
+                self.books.fail(a, message=str(skip), skipped=True)
         if not items:
             return
-        batches = split_batches(function, list_param, [p for _, p in items], max_vars=self.client.var_budget,
-                                max_bytes=self.client.max_body_bytes)
+        batches = split_batches(function, list_param, [p for _, p in items], max_vars=self.books.client.var_budget,
+                                max_bytes=self.books.client.max_body_bytes)
         chunks: list[list[tuple[Action, dict[str, Any]]]] = []
         start = 0
         for b in batches:
@@ -203,40 +105,38 @@ class Applier:
         done = [0]
 
         def one(chunk: list[tuple[Action, dict[str, Any]]]) -> None:
-            if self.stop.is_set():
+            if self.books.stop.is_set():
                 return
-            self._send(function, list_param, chunk)
-            with self._lock:
+            self.send(function, list_param, chunk)
+            with self.books.lock:
                 done[0] += len(chunk)
-                if self.progress:
-                    self.progress(f"{phase[0]} {phase[1]}", done[0], len(items))
+                if self.books.progress:
+                    self.books.progress(f"{phase[0]} {phase[1]}", done[0], len(items))
 
-        if len(chunks) == 1 or self.concurrency == 1:
+        if len(chunks) == 1 or self.books.concurrency == 1:
             for c in chunks:
                 one(c)
         else:
-            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            with ThreadPoolExecutor(max_workers=self.books.concurrency) as pool:
                 for f in [pool.submit(one, c) for c in chunks]:
                     f.result()
-        if self.stop.is_set() and done[0] < len(items):
-            self.result.interrupted = True
+        if self.books.stop.is_set() and done[0] < len(items):
+            self.books.result.interrupted = True
 
     # --- one batch: send, bisect, reconcile ---
 
-    def _send(self, function: str, list_param: str, chunk: list[tuple[Action, dict[str, Any]]],
+    def send(self, function: str, list_param: str, chunk: list[tuple[Action, dict[str, Any]]],
               attempt: int = 0) -> None:
         entity, op = chunk[0][0].entity, chunk[0][0].op
         try:
-            with self._lock:
-                self.result.calls += 1
-            answer = self.client.call(function, {list_param: [p for _, p in chunk]})
-        except (InvalidToken, AccessException, WebServicesDisabled, ConnectError) as exc:
+            answer = self.books.call(function, {list_param: [p for _, p in chunk]})
+        except SITE_ERRORS as exc:
             raise SiteFailure(str(exc), function=function) from exc
         except MoodleAPIError as exc:
             if len(chunk) > 1:  # one bad row fails the whole call: halve until it is isolated
                 half = len(chunk) // 2
-                self._send(function, list_param, chunk[:half])
-                self._send(function, list_param, chunk[half:])
+                self.send(function, list_param, chunk[:half])
+                self.send(function, list_param, chunk[half:])
                 return
             a, payload = chunk[0]
             hint = (permission_hint(exc.moodle_message) if exc.errorcode == "nopermissions"
@@ -246,20 +146,19 @@ class Applier:
                 # says only "invalid parameter".
                 hint += (f"; or the site has no '{payload['lang']}' language pack: install it under Site "
                          "administration > Language > Language packs")
-            self._fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "", hint=hint)
+            self.books.fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "", hint=hint)
             return
-        except (TransportError, ProtocolError, TruncatedResult) as exc:
+        except UNKNOWN_OUTCOME as exc:
             if attempt + 1 >= MAX_ATTEMPTS:
                 for a, _ in chunk:
-                    self._fail(a, message=f"outcome unknown after {MAX_ATTEMPTS} attempts: {exc}",
+                    self.books.fail(a, message=f"outcome unknown after {MAX_ATTEMPTS} attempts: {exc}",
                                hint="re-run the sync: it reads the site first and finishes what is missing")
                 return
             log.info("%s: %s; reconciling %d item(s)", function, type(exc).__name__, len(chunk))
-            with self._lock:
-                self.result.reconciled += len(chunk)
+            self.books.reconciling(len(chunk))
             missing = self._reconcile(entity, op, chunk)
             if missing:
-                self._send(function, list_param, missing, attempt + 1)
+                self.send(function, list_param, missing, attempt + 1)
             return
         self._succeeded(entity, op, chunk, answer)
 
@@ -276,15 +175,15 @@ class Applier:
                 item_ids = {str(params["cohorttype"]["value"]), str(params["usertype"]["value"])}
             hit = next((warned[i] for i in item_ids if i in warned), None) if op != "create" else None
             if hit:
-                self._fail(a, message=hit[0], hint=hit[1])
+                self.books.fail(a, message=hit[0], hint=hit[1])
                 continue
             if op == "create" and isinstance(answer, list) and i < len(answer):
                 new_id = int(answer[i]["id"])
                 moodle_ids[a.seq] = new_id
-                with self._lock:
-                    self.ids[entity][a.key] = new_id
+                with self.books.lock:
+                    self.books.ids[entity][a.key] = new_id
             applied.append(a)
-        self._applied(applied, moodle_ids)
+        self.books.applied(applied, moodle_ids)
         if entity == "course" and op == "create":
             self._check_forced_lang([(a, p) for a, p in chunk if a.seq in moodle_ids and p.get("lang")], moodle_ids)
 
@@ -296,19 +195,17 @@ class Applier:
         ids = ",".join(str(moodle_ids[a.seq]) for a, _ in created)
         try:
             found = {c.id: c.model_extra.get("lang") if c.model_extra else None
-                     for c in self.client.get_courses_by_field("ids", ids).courses}
+                     for c in self.books.client.get_courses_by_field("ids", ids).courses}
         except MoodleError as exc:  # only a check: the courses were created
             log.warning("could not read the new courses back to check their language: %s", exc)
             return
         for a, params in created:
             have = found.get(moodle_ids[a.seq])
             if have is not None and have != params["lang"]:
-                with self._lock:
-                    self.result.failures.append(RowFailure(
-                        seq=a.seq, entity="course", key=a.key, op="lang", source=a.source, errorcode="nopermissions",
-                        message=f"created without its forced language '{params['lang']}': Moodle leaves it out when "
-                                "the token's user may not force a course language",
-                        hint=capability_hint("moodle/course:setforcedlanguage")))
+                self.books.fail(a, op="lang", errorcode="nopermissions",
+                                message=f"created without its forced language '{params['lang']}': Moodle leaves it "
+                                        "out when the token's user may not force a course language",
+                                hint=capability_hint("moodle/course:setforcedlanguage"))
 
     def _reconcile(self, entity: str, op: str, chunk: list[tuple[Action, dict[str, Any]]]
                    ) -> list[tuple[Action, dict[str, Any]]]:
@@ -318,14 +215,14 @@ class Applier:
         found = self._read_back(entity, [a for a, _ in chunk])
         done = [a for a, _ in chunk if a.key in found]
         moodle_ids = {a.seq: found[a.key] for a in done}
-        with self._lock:
+        with self.books.lock:
             for a in done:
-                self.ids[entity][a.key] = found[a.key]
-        self._applied(done, moodle_ids)
+                self.books.ids[entity][a.key] = found[a.key]
+        self.books.applied(done, moodle_ids)
         return [(a, p) for a, p in chunk if a.key not in found]
 
     def _read_back(self, entity: str, actions: list[Action]) -> dict[str, int]:
-        c = self.client
+        c = self.books.client
         keys = [a.key for a in actions]
         if entity == "user":
             return {u.idnumber or "": u.id for u in c.get_users_by_field("idnumber", keys)}
@@ -342,75 +239,48 @@ class Applier:
                     out[k] = cat.id
             return out
         if entity == "cohort":
-            found = c.call("core_cohort_search_cohorts", {"query": self.plan.prefix, "context": {
+            found = c.call("core_cohort_search_cohorts", {"query": self.books.plan.prefix, "context": {
                 "contextlevel": "system", "instanceid": 0}, "includes": "all", "limitfrom": 0, "limitnum": 10000})
             return {x["idnumber"]: x["id"] for x in (found or {}).get("cohorts", []) if x.get("idnumber") in keys}
         if entity == "group":
             out = {}
-            for courseid in {self.ids["course"].get(a.after["course"]) for a in actions}:
+            wanted = [(a.key, a.after or {}) for a in actions]
+            for courseid in {self.books.ids["course"].get(x["course"]) for _, x in wanted}:
                 for g in c.get_course_groups(courseid or 0):
-                    key = next((a.key for a in actions if a.after["idnumber"] == g.idnumber
-                                and self.ids["course"].get(a.after["course"]) == courseid), None)
+                    key = next((k for k, x in wanted if x["idnumber"] == g.idnumber
+                                and self.books.ids["course"].get(x["course"]) == courseid), None)
                     if key:
                         out[key] = g.id
             return out
         return {}
 
-    # --- bookkeeping ---
-
-    def _applied(self, actions: list[Action], moodle_ids: dict[int, int]) -> None:
-        if not actions:
-            return
-        with self._lock:
-            for a in actions:
-                self.result.count(a)
-        if self.journal:
-            self.journal.record(self.run_id, actions, "applied", moodle_ids=moodle_ids)
-
-    def _fail(self, a: Action, *, message: str, errorcode: str = "", hint: str = "", skipped: bool = False) -> None:
-        failure = RowFailure(seq=a.seq, entity=a.entity, key=a.key, op=a.op, source=a.source, errorcode=errorcode,
-                             message=message, hint=hint, skipped=skipped)
-        with self._lock:
-            self.result.failures.append(failure)
-            self.failed_keys.setdefault(a.entity, set()).add(a.key)
-        if self.journal:
-            self.journal.record(self.run_id, [a], "skipped" if skipped else "failed",
-                                errors={a.seq: f"{errorcode} {message}".strip()})
-
     # --- action -> parameters ---
 
-    def _id(self, entity: str, key: str) -> int:
-        if key in self.ids[entity]:
-            return self.ids[entity][key]
-        if key in self.failed_keys.get(entity, set()):
-            raise _Skip(f"skipped: {entity} {key} failed earlier in this run")
-        raise _Skip(f"skipped: {entity} {key} does not exist in Moodle")
-
-    def _params(self, a: Action) -> dict[str, Any]:
+    def params(self, a: Action) -> dict[str, Any]:
         x = a.after or {}
         e, op = a.entity, a.op
         if e == "category":
             if op == "create":
-                return {"name": x["name"], "parent": self._id("category", x["parent"]) if x["parent"] else 0,
+                return {"name": x["name"], "parent": self.books.id("category", x["parent"]) if x["parent"] else 0,
                         "idnumber": a.key, "description": x["description"], "descriptionformat": 1}
-            p: dict[str, Any] = {"id": self._id("category", a.key)}
+            p: dict[str, Any] = {"id": self.books.id("category", a.key)}
             for k, v in x.items():
-                p[k] = self._id("category", v) if k == "parent" else v
+                p[k] = self.books.id("category", v) if k == "parent" else v
             return p
         if e == "course":
             if op == "create":
                 p = {"fullname": x["fullname"], "shortname": x["shortname"],
-                     "categoryid": self._id("category", x["category"]), "idnumber": a.key,
+                     "categoryid": self.books.id("category", x["category"]), "idnumber": a.key,
                      "summary": x["summary"], "summaryformat": 1, "startdate": x["startdate"]}
                 if x.get("enddate"):
                     p["enddate"] = x["enddate"]
                 if x.get("lang"):
                     p["lang"] = x["lang"]
                 return p
-            p = {"id": self._id("course", a.key)}
+            p = {"id": self.books.id("course", a.key)}
             for k, v in x.items():
                 if k == "category":
-                    p["categoryid"] = self._id("category", v)
+                    p["categoryid"] = self.books.id("category", v)
                 else:
                     p[k] = v
             return p
@@ -421,7 +291,7 @@ class Applier:
                 if x.get("auth", "manual") == "manual":
                     p["createpassword"] = 1  # Moodle makes the password and mails it; lmsbridge never sends one
                 return p
-            p = {"id": self._id("user", a.key)}
+            p = {"id": self.books.id("user", a.key)}
             if op == "update":
                 p.update(x)
             else:
@@ -431,11 +301,12 @@ class Applier:
             return {"categorytype": {"type": "system", "value": ""}, "name": x["name"], "idnumber": a.key,
                     "description": x.get("description", "")}
         if e == "group":
-            return {"courseid": self._id("course", x["course"]), "name": x["name"], "idnumber": x["idnumber"],
+            return {"courseid": self.books.id("course", x["course"]), "name": x["name"], "idnumber": x["idnumber"],
                     "description": ""}
         if e == "enrolment":
-            course, user = a.key.split("|", 1)
-            p = {"roleid": x["roleid"], "userid": self._id("user", user), "courseid": self._id("course", course)}
+            course, user = Pair.parse(a.key)
+            p = {"roleid": x["roleid"], "userid": self.books.id("user", user),
+                 "courseid": self.books.id("course", course)}
             if op == "unenrol":
                 return p
             if x.get("timestart"):
@@ -445,21 +316,12 @@ class Applier:
             p["suspend"] = 1 if op == "suspend" else int(x.get("suspend", 0))
             return p
         if e == "cohort_member":
-            cohort, user = a.key.split("|", 1)
+            cohort, user = Pair.parse(a.key)
             if op == "add":
-                return {"cohorttype": {"type": "id", "value": str(self._id("cohort", cohort))},
-                        "usertype": {"type": "id", "value": str(self._id("user", user))}}
-            return {"cohortid": self._id("cohort", cohort), "userid": self._id("user", user)}
+                return {"cohorttype": {"type": "id", "value": str(self.books.id("cohort", cohort))},
+                        "usertype": {"type": "id", "value": str(self.books.id("user", user))}}
+            return {"cohortid": self.books.id("cohort", cohort), "userid": self.books.id("user", user)}
         if e == "group_member":
-            group, user = a.key.split("|", 1)
-            return {"groupid": self._id("group", group), "userid": self._id("user", user)}
+            group, user = Pair.parse(a.key)
+            return {"groupid": self.books.id("group", group), "userid": self.books.id("user", user)}
         raise ValueError(f"no translation for {e} {op}")
-
-
-class _Skip(Exception):
-    pass
-
-
-def apply_plan(plan: Plan, client: MoodleClient, journal: Journal | None = None, run_id: str = "", **kw: Any
-               ) -> ApplyResult:
-    return Applier(plan, client, journal, run_id, **kw).run()

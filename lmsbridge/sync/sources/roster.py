@@ -13,16 +13,16 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from lmsbridge.delivery import Delivery
+from lmsbridge.sync.sources.delivery import Delivery
 
 USER_FIELDS = ("idnumber", "username", "firstname", "lastname", "email", "institution", "department", "country",
                "lang", "auth")
 NUMBERED = ("cohort", "course", "role", "group", "enroltimestart", "enrolperiod", "enrolstatus")
 KNOWN = set(USER_FIELDS) | {"programme", "intake", "city"}
-_NUMBERED_RE = re.compile(r"^(%s)(\d+)$" % "|".join(NUMBERED))
+_NUMBERED_RE = re.compile(rf"^({'|'.join(NUMBERED)})(\d+)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _USERNAME = re.compile(r"^[a-z0-9_.@-]+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -93,7 +93,8 @@ def _decode(path: Path) -> str:
         raise ValueError(f"line {line} is not UTF-8 (save the file as UTF-8 / 'CSV UTF-8' in Excel)") from None
 
 
-def _delimiter(header: str) -> str:
+def delimiter_of(header: str) -> str:
+    """A CSV's delimiter from its header line: Excel in many locales saves with ';'."""
     return ";" if header.count(";") > header.count(",") else ","
 
 
@@ -105,7 +106,7 @@ def _parse_date(value: str) -> int:
     moment = datetime.fromisoformat(value) if "T" in value or " " in value else datetime.combine(
         date.fromisoformat(value), datetime.min.time())
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
 
 
@@ -121,7 +122,7 @@ def read_roster_file(path: Path, deliveries: Iterable[Delivery], managed_courses
         roster.problems.append(RowProblem(name, 0, f"cannot read the roster: {e}"))
         return roster
     first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(first))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

@@ -17,10 +17,16 @@ import sqlite3
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lmsbridge.plan import Action, Plan, now_iso
+from lmsbridge.sync.plan import Action, Plan
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -67,7 +73,8 @@ class Lock:
     def _holder(fd: int) -> dict[str, Any]:
         try:
             os.lseek(fd, 0, 0)
-            return json.loads(os.read(fd, 4096) or b"{}")
+            holder: dict[str, Any] = json.loads(os.read(fd, 4096) or b"{}")
+            return holder
         except (OSError, ValueError):
             return {}
 
@@ -143,8 +150,8 @@ class Journal:
                  (moodle_ids or {}).get(a.seq), (errors or {}).get(a.seq), at) for a in actions]
         # A user about to be created is remembered too: a run killed after Moodle made the account but before
         # its answer arrived would otherwise leave an account no later run knows to look for.
-        users = [(a.key, (moodle_ids or {}).get(a.seq), run_id) for a in actions
-                 if a.entity == "user" and (outcome in ("applied", "sent") or (outcome == "planned" and a.op == "create"))]
+        users = [(a.key, (moodle_ids or {}).get(a.seq), run_id) for a in actions if a.entity == "user"
+                 and (outcome in ("applied", "sent") or (outcome == "planned" and a.op == "create"))]
         with self._mutex:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
-from lmsbridge.moodle import DEFAULT_MAX_INPUT_VARS
+from ._batching import DEFAULT_MAX_INPUT_VARS
 
 ENV = {
     "url": "LMSBRIDGE_MOODLE_URL",

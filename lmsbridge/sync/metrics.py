@@ -176,7 +176,7 @@ _EXIT_OUTCOME = {0: "success", 1: "partial", 2: "config", 3: "blocked", 4: "unre
 
 
 def summary_from_run(data: Mapping[str, Any]) -> SyncRunSummary:
-    """The sync's run summary JSON (lmsbridge.summary.summary_data: run_id, finished_at ISO, seconds, exit_code,
+    """The sync's run summary JSON (lmsbridge.sync.outcome.summary_data: run_id, finished_at ISO, seconds, exit_code,
     applied / failed / skipped as {entity: {action: count}}) as a SyncRunSummary."""
     from datetime import datetime
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from lmsbridge.actual import Scope
+from lmsbridge.sync.actual import Scope
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
                  "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade"]
@@ -173,7 +172,3 @@ class Plan(BaseModel):
             lines.append("  Nothing is applied. Check the rosters; if the change is intended, re-run with "
                          "--allow-mass-change.")
         return "\n".join(lines)
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -12,8 +12,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from lmsbridge.delivery import ConfigError
-from lmsbridge.roster import RowProblem
+from lmsbridge.sync.sources.delivery import ConfigError
+from lmsbridge.sync.sources.roster import RowProblem, delimiter_of
 
 COLUMNS = ("idnumber", "event", "grade", "feedback")
 
@@ -43,8 +43,7 @@ def read_results(paths: list[Path]) -> tuple[list[ResultRow], list[RowProblem]]:
         except UnicodeDecodeError:
             raise ConfigError(f"{path}: not UTF-8; save it as 'CSV UTF-8'") from None
         first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(first))
         header = [h.strip().lower() for h in next(reader, [])]
         missing = [c for c in COLUMNS[:3] if c not in header]
         if missing:

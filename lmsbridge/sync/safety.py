@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from lmsbridge.plan import REMOVALS, Action, SafetyFinding
+from lmsbridge.sync.plan import REMOVALS, Action, SafetyFinding
 
 
 class Threshold(BaseModel):
@@ -45,7 +45,7 @@ class SafetySettings(BaseModel):
                                                        absolute=int(absolute) if absolute else 10**9)
             except ValueError:
                 raise ValueError(f"threshold {part!r} is not entity=PERCENT%/ABSOLUTE, e.g. user=10%/50") from None
-        return cls(thresholds=thresholds, **kw)  # type: ignore[arg-type]
+        return cls(thresholds=thresholds, **kw)
 
 
 def check_thresholds(actions: list[Action], managed: dict[str, int], settings: SafetySettings

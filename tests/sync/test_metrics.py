@@ -6,7 +6,7 @@ import re
 import stat
 from pathlib import Path
 
-from lmsbridge.report import SyncRunSummary, write_sync_metrics
+from lmsbridge.sync.metrics import SyncRunSummary, write_sync_metrics
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABELS = r'\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*)?\}'
@@ -87,7 +87,7 @@ def test_runs_accumulate_and_last_success_is_kept(tmp_path: Path) -> None:
 
 
 def test_accepts_the_syncs_run_summary_and_escapes_labels(tmp_path: Path) -> None:
-    """The sync's own summary JSON (lmsbridge.summary.summary_data) goes in as it is."""
+    """The sync's own summary JSON (lmsbridge.sync.summary.summary_data) goes in as it is."""
     data = {"run_id": "20260301T101500Z", "finished_at": "2026-03-01T10:15:42Z", "exit_code": 3, "seconds": 4.5,
             "applied": {"user": {"create": 5}}, "failed": {'odd "entity"\\': {"update": 2}}, "skipped": {}}
     fam = parse(write_sync_metrics(data, tmp_path / "m.prom").read_text(encoding="utf-8"))

@@ -1,0 +1,148 @@
+"""plan, apply and sync: the sync's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lmsbridge.commands.options import fail, moodle_settings, sync_options
+from lmsbridge.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from lmsbridge.moodle import MoodleClient
+    from lmsbridge.sync.outcome import SyncOutcome
+    from lmsbridge.sync.run import SyncSettings
+
+
+def _sync_setup(o: dict[str, Any]) -> tuple[MoodleClient, SyncSettings]:
+    """(MoodleClient, SyncSettings) from the shared options; bad settings exit 2."""
+    from pydantic import ValidationError
+
+    from lmsbridge.moodle import MoodleClient
+    from lmsbridge.sync.run import settings_from_options
+    from lmsbridge.sync.sources.delivery import ConfigError
+    from lmsbridge.sync.summary import setup_logging
+
+    setup_logging(o.pop("log_format"))
+    moodle = moodle_settings(o)
+    try:
+        settings = settings_from_options(**o)
+    except ValidationError as exc:
+        fail("lmsbridge: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+                                             for e in exc.errors(include_input=False)), ExitCode.BAD_INPUT)
+    except ConfigError as exc:
+        fail(f"lmsbridge: {exc}", ExitCode.BAD_INPUT)
+    return MoodleClient.from_settings(moodle, concurrency=settings.concurrency), settings
+
+
+@click.command()
+@sync_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan as JSON here.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Actions shown per group.")
+def plan(out: Path | None, limit: int, **options: Any) -> None:
+    """Show what a sync would change (nothing is written to Moodle); --out saves it for `apply`.
+
+    Exit 0 (3 when a safety threshold would block it, 2 for bad input, 4 when Moodle is unreachable).
+
+    \b
+    Example:
+      lmsbridge plan --roster rosters/sc.csv --out plan.json
+    """
+    from lmsbridge.sync.journal import Journal
+    from lmsbridge.sync.run import SyncError, make_sync_plan
+    from lmsbridge.sync.sources.delivery import ConfigError
+
+    client, settings = _sync_setup(options)
+    try:
+        journal = Journal(settings.state_dir)
+        result = make_sync_plan(settings, client, journal)
+    except ConfigError as exc:
+        fail(f"lmsbridge plan: {exc}", ExitCode.BAD_INPUT)
+    except SyncError as exc:
+        fail(f"lmsbridge plan: {exc}", exc.exit_code)
+    click.echo(result.to_text(limit=limit))
+    if out:
+        result.save(out)
+        click.echo(f"\nPlan written to {out}; apply it with: lmsbridge apply {out}")
+    raise SystemExit(ExitCode.BLOCKED if result.blocked else ExitCode.OK)
+
+
+@click.command()
+@sync_options
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def apply(plan_file: Path, **options: Any) -> None:
+    """Apply exactly the plan in PLAN_FILE, after checking that the site has not changed since it was made.
+
+    \b
+    Example:
+      lmsbridge apply plan.json
+    """
+    from pydantic import ValidationError
+
+    from lmsbridge.sync.plan import Plan
+    from lmsbridge.sync.run import install_stop_handlers, run_apply
+    from lmsbridge.sync.summary import Progress, format_summary
+
+    client, settings = _sync_setup(options)
+    try:
+        the_plan = Plan.load(plan_file)
+    except (ValidationError, ValueError) as exc:
+        fail(f"lmsbridge apply: {plan_file} is not a plan written by `lmsbridge plan --out`: {exc}", ExitCode.BAD_INPUT)
+    import threading
+
+    stop = threading.Event()
+    install_stop_handlers(stop)
+    outcome = run_apply(the_plan, settings, client, stop=stop, progress=Progress())
+    click.echo(format_summary(outcome))
+    raise SystemExit(outcome.exit_code)
+
+
+@click.command()
+@sync_options
+@click.option("--dry-run", is_flag=True, help="Plan and show the summary; apply nothing.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the plan as JSON here.")
+@click.option("--every", metavar="INTERVAL", envvar="LMSBRIDGE_EVERY",
+              help="Keep running: sync now and then every INTERVAL (15m, 1h) until SIGTERM (env LMSBRIDGE_EVERY).")
+def sync(dry_run: bool, out: Path | None, every: str | None, **options: Any) -> None:
+    """Plan and apply in one go: what a schedule (cron, systemd timer) runs.
+
+    Exit codes: 0 all applied; 1 some rows failed; 2 bad config or input; 3 blocked by a safety threshold;
+    4 Moodle unreachable or preflight failed. SIGTERM/SIGINT finish the current batch and release the lock.
+
+    \b
+    Examples:
+      lmsbridge sync --roster rosters/sc.csv --roster rosters/emp.csv
+      lmsbridge sync --dry-run
+      lmsbridge sync --every 15m
+    """
+    import threading
+
+    from lmsbridge.sync.run import install_stop_handlers, parse_interval, run_every, run_sync
+    from lmsbridge.sync.sources.delivery import ConfigError
+    from lmsbridge.sync.summary import Progress, format_summary
+
+    client, settings = _sync_setup(options)
+    stop = threading.Event()
+    install_stop_handlers(stop)
+
+    def once() -> SyncOutcome:
+        return run_sync(settings, client, dry_run=dry_run, stop=stop, progress=Progress(), plan_out=out)
+
+    def show(outcome: SyncOutcome) -> None:
+        if dry_run and outcome.plan is not None:
+            click.echo(outcome.plan.to_text())
+        click.echo(format_summary(outcome))
+
+    if every:
+        try:
+            interval = parse_interval(every)
+        except ConfigError as exc:
+            fail(f"lmsbridge sync: {exc}", ExitCode.BAD_INPUT)
+        raise SystemExit(run_every(interval, once, stop, show))
+    outcome = once()
+    show(outcome)
+    raise SystemExit(outcome.exit_code)
+
+

@@ -1,0 +1,1 @@
+"""The applier: Plan -> web-service calls, one module per concern."""

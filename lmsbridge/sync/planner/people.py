@@ -1,0 +1,83 @@
+"""Participants' accounts: created, updated field by field, suspended when no roster lists them, reactivated
+when one does again. A hand-made account that holds a wanted username or e-mail is a problem, never taken."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lmsbridge.sync.actual import ActualState
+from lmsbridge.sync.desired import DesiredState
+from lmsbridge.sync.plan import Problem
+from lmsbridge.sync.planner.part import Part
+
+USER_FIELDS = ("username", "firstname", "lastname", "email", "auth", "lang", "country", "institution", "department")
+OPTIONAL_USER_FIELDS = {"lang", "country", "institution", "department"}  # empty in the roster = leave as is
+
+
+def idnumbers_by_id(actual: ActualState) -> dict[int, str]:
+    """Moodle user id -> idnumber, of every user read (also those only seen enrolled)."""
+    out = {u.id: k for k, u in actual.users.items()}
+    out.update({uid: idn for uid, idn in actual.enrolled_idnumbers.items() if uid not in out})
+    return out
+
+
+def plan_users(desired: DesiredState, actual: ActualState, *, suspend_leavers: bool = True,
+               keep: set[str] = frozenset()) -> tuple[Part, set[str]]:  # type: ignore[assignment]
+    """The accounts' actions, and the participants that can be synced. ``keep``: never suspended (alumni)."""
+    part = Part()
+    clashed: dict[str, list[str]] = {}
+    for c in actual.clashes:
+        if c.entity == "user":
+            clashed.setdefault(c.key, []).append(
+                f"{c.field} {c.value!r} belongs to user id {c.other_id} (idnumber {c.other_idnumber or 'none'!r})")
+    available: set[str] = set()
+    hidden: set[str] = set()
+    for key, want in desired.users.items():
+        have = actual.users.get(key)
+        if have is None:
+            if key in clashed:
+                part.problems.append(Problem(entity="user", key=key, source=want.source, message=(
+                    f"participant {key} is not created: {'; '.join(clashed[key])}, an account lmsbridge "
+                    "does not manage; the participant's enrolments, cohorts and groups are skipped"),
+                    hint="if it is the same person, set that account's idnumber to "
+                         f"{key!r} in Moodle so that lmsbridge manages it; otherwise correct the roster"))
+                continue
+            available.add(key)
+            after = {f: getattr(want, f) for f in USER_FIELDS if getattr(want, f) or f not in OPTIONAL_USER_FIELDS}
+            part.act("user", key, "create", None, after, want.source, "new participant")
+            continue
+        available.add(key)
+        part.known("user", key, have.id)
+        before: dict[str, Any] = {}
+        changed: dict[str, Any] = {}
+        for field in USER_FIELDS:
+            value = getattr(want, field)
+            if field in OPTIONAL_USER_FIELDS and not value:
+                continue
+            if getattr(have, field) is None:  # hidden from the token's user: unknown, never "changed"
+                hidden.add(field)
+                continue
+            if getattr(have, field) != value:
+                before[field], changed[field] = getattr(have, field), value
+        if changed:
+            part.act("user", key, "update", before, changed, want.source, "differs from the roster")
+        if have.suspended:
+            part.act("user", key, "reactivate", {"suspended": True}, {"suspended": False}, want.source,
+                     "listed in the roster again")
+    if hidden:
+        part.problems.append(Problem(severity="warning", entity="user", message=(
+            f"Moodle hides users' {', '.join(sorted(hidden))} from the token's user, so changes to "
+            "them in the rosters cannot be seen or synced"), hint=(
+            "give the sync user's role moodle/user:viewalldetails, moodle/site:viewfullnames and "
+            "moodle/site:viewuseridentity (see the README's least-privilege list)")))
+    if suspend_leavers:
+        for key, have in sorted(actual.users.items()):
+            if key in keep:
+                continue  # an alumnus keeps the account for the reunions, listed in a roster or not
+            if key not in desired.users and key.startswith(desired.prefix) and not have.suspended:
+                part.known("user", key, have.id)
+                part.act("user", key, "suspend", {"suspended": False}, {"suspended": True}, "",
+                         "no roster lists this participant any more")
+    for key, have in actual.users.items():
+        part.known("user", key, have.id)
+    return part, available
