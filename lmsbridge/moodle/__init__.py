@@ -52,7 +52,19 @@ from ._functions import (
     is_read,
 )
 from ._models import *  # noqa: F403 - the typed results are part of the public face
-from ._models import BatchResult, Course, MoodleWarning, SiteInfo, UploadResult
+from ._models import (
+    BatchResult,
+    Course,
+    EnrolledUser,
+    MoodleWarning,
+    Sco,
+    Scorm,
+    ScoTracksResult,
+    SiteInfo,
+    UploadResult,
+    UserCourse,
+    UserGradeItem,
+)
 from ._retry import RetryPolicy
 from ._settings import MoodleSettings
 from ._transport import ConnectionLost, Request, RequestsTransport, Response, Transport
@@ -68,4 +80,5 @@ __all__ = [
     "MoodleAPIError", "InvalidToken", "AccessException", "InvalidParameter", "NotFound", "AlreadyExists",
     "PermissionDenied", "UploadError", "UploadTooLarge", "UploadFileRejected", "RequestTooLarge",
     "TruncatedResult", "MoodleWarning", "SiteInfo", "UploadResult", "Course",
+    "EnrolledUser", "Sco", "Scorm", "ScoTracksResult", "UserCourse", "UserGradeItem",
 ]

@@ -20,8 +20,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from lmsbridge.moodle import MoodleAPIError, MoodleClient, plain_text
-from lmsbridge.moodle import _models as m
+from lmsbridge.moodle import (
+    EnrolledUser,
+    MoodleAPIError,
+    MoodleClient,
+    Sco,
+    Scorm,
+    ScoTracksResult,
+    UserCourse,
+    UserGradeItem,
+    plain_text,
+)
 from lmsbridge.report.courses import course_infos, mastery_scores
 from lmsbridge.report.model import (
     CourseInfo,
@@ -50,11 +59,11 @@ SCORMS_PER_CALL = 50
 
 @dataclass
 class _Pulled:
-    scorms: dict[int, list[m.Scorm]] = field(default_factory=dict)  # course id -> SCORMs
-    scoes: dict[int, list[m.Sco]] = field(default_factory=dict)  # scorm id -> SCOs
-    users: dict[int, list[m.EnrolledUser]] = field(default_factory=dict)  # course id -> participants
-    grades: dict[int, dict[int, list[m.UserGradeItem]]] = field(default_factory=dict)  # course -> user -> items
-    completion: dict[int, dict[int, m.UserCourse]] = field(default_factory=dict)  # user -> course -> status
+    scorms: dict[int, list[Scorm]] = field(default_factory=dict)  # course id -> SCORMs
+    scoes: dict[int, list[Sco]] = field(default_factory=dict)  # scorm id -> SCOs
+    users: dict[int, list[EnrolledUser]] = field(default_factory=dict)  # course id -> participants
+    grades: dict[int, dict[int, list[UserGradeItem]]] = field(default_factory=dict)  # course -> user -> items
+    completion: dict[int, dict[int, UserCourse]] = field(default_factory=dict)  # user -> course -> status
     tracks: dict[tuple[int, int], AttemptSummary | None] = field(default_factory=dict)  # (user, sco) -> last
     problems: list[str] = field(default_factory=list)
     calls: int = 0
@@ -91,7 +100,7 @@ class _Runner:
         return results
 
 
-def _participant(u: m.EnrolledUser, prefix: str) -> Participant:
+def _participant(u: EnrolledUser, prefix: str) -> Participant:
     """The learner with the registration system's idnumber (lmsbridge's prefix taken off)."""
     extra = u.model_extra or {}
     idnumber = u.idnumber or ""
@@ -105,14 +114,14 @@ def _participant(u: m.EnrolledUser, prefix: str) -> Participant:
                        country=str(extra.get("country") or ""), lang=str(extra.get("lang") or ""))
 
 
-def _percent(item: m.UserGradeItem) -> float | None:
+def _percent(item: UserGradeItem) -> float | None:
     if item.graderaw is None:
         return None
     low, high = item.grademin or 0.0, item.grademax if item.grademax is not None else 100.0
     return round((item.graderaw - low) / (high - low) * 100, 2) if high > low else None
 
 
-def _scorm_module(scorm: m.Scorm, course: CourseInfo, grade_idnumber: str, known: Iterable[str]) -> str:
+def _scorm_module(scorm: Scorm, course: CourseInfo, grade_idnumber: str, known: Iterable[str]) -> str:
     """The module a SCORM carries: its package file or grade item names the module id; else the course's."""
     hay = f"{(scorm.model_extra or {}).get('reference', '')} {grade_idnumber} {scorm.name}".lower()
     for mid in sorted(known, key=len, reverse=True):
@@ -121,7 +130,7 @@ def _scorm_module(scorm: m.Scorm, course: CourseInfo, grade_idnumber: str, known
     return course.module or scorm.name
 
 
-def _tracks_map(result: m.ScoTracksResult) -> dict[str, Any]:
+def _tracks_map(result: ScoTracksResult) -> dict[str, Any]:
     return {t.element: t.value for t in result.data.tracks}
 
 
@@ -187,7 +196,7 @@ def _pull(client: MoodleClient, deliveries: list[Delivery], prefix: str, filters
         if kind == "users":
             pulled.users[key] = data
         elif kind == "grades":
-            per_user: dict[int, list[m.UserGradeItem]] = {}
+            per_user: dict[int, list[UserGradeItem]] = {}
             for ug in data.usergrades:
                 per_user[ug.userid] = ug.gradeitems
             pulled.grades[key] = per_user
@@ -196,7 +205,7 @@ def _pull(client: MoodleClient, deliveries: list[Delivery], prefix: str, filters
 
     role_of = {d.programme: d.role for d in deliveries}
 
-    def learners(c: CourseInfo) -> list[m.EnrolledUser]:
+    def learners(c: CourseInfo) -> list[EnrolledUser]:
         wanted = role_of.get(c.programme, "student")
         return [u for u in pulled.users.get(c.id, [])
                 if not u.roles or any(r.shortname == wanted for r in u.roles)]
@@ -227,7 +236,7 @@ def _pull(client: MoodleClient, deliveries: list[Delivery], prefix: str, filters
     return report
 
 
-def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[CourseInfo], list[m.EnrolledUser]],
+def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[CourseInfo], list[EnrolledUser]],
           deliveries: list[Delivery], filters: Filters, prefix: str) -> list[ResultRow]:
     mastery = mastery_scores(deliveries)
     known_modules = [mod.id for d in deliveries for mod in d.modules]
