@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 from lmsbridge.demo_data import participants, write_roster  # noqa: E402
 from lmsbridge.moodle import PLUGIN_READ_FUNCTION, MoodleClient, RetryPolicy  # noqa: E402
 from lmsbridge.sandbox import REGISTRY, Faults, Sandbox  # noqa: E402
-from lmsbridge.sync.run import SyncSettings, make_sync_plan, run_sync  # noqa: E402
+from lmsbridge.sync.run import make_sync_plan, run_sync  # noqa: E402
+from lmsbridge.sync.settings import SyncSettings  # noqa: E402
 
 SOURCE = ROOT / "course_packages"
 MIX = {"social-clustering": 0.5, "cluster-manager-education": 0.2, "executive-management": 0.3}

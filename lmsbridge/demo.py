@@ -35,7 +35,8 @@ def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) ->
     from lmsbridge.report import make_certificates, make_report
     from lmsbridge.sandbox import Sandbox
     from lmsbridge.sandbox.learners import simulate_learners
-    from lmsbridge.sync.run import SyncSettings, run_sync
+    from lmsbridge.sync.run import run_sync
+    from lmsbridge.sync.settings import SyncSettings
     from lmsbridge.sync.summary import format_summary
 
     echo("1. Building and validating every module's SCORM packages")

@@ -13,7 +13,7 @@ from lmsbridge.exit_codes import ExitCode
 if TYPE_CHECKING:
     from lmsbridge.moodle import MoodleClient
     from lmsbridge.sync.outcome import SyncOutcome
-    from lmsbridge.sync.run import SyncSettings
+    from lmsbridge.sync.settings import SyncSettings
 
 
 def _sync_setup(o: dict[str, Any]) -> tuple[MoodleClient, SyncSettings]:
@@ -21,7 +21,7 @@ def _sync_setup(o: dict[str, Any]) -> tuple[MoodleClient, SyncSettings]:
     from pydantic import ValidationError
 
     from lmsbridge.moodle import MoodleClient
-    from lmsbridge.sync.run import settings_from_options
+    from lmsbridge.sync.settings import settings_from_options
     from lmsbridge.sync.sources.delivery import ConfigError
     from lmsbridge.sync.summary import setup_logging
 
@@ -82,7 +82,8 @@ def apply(plan_file: Path, **options: Any) -> None:
     from pydantic import ValidationError
 
     from lmsbridge.sync.plan import Plan
-    from lmsbridge.sync.run import install_stop_handlers, run_apply
+    from lmsbridge.sync.run import run_apply
+    from lmsbridge.sync.schedule import install_stop_handlers
     from lmsbridge.sync.summary import Progress, format_summary
 
     client, settings = _sync_setup(options)
@@ -119,7 +120,8 @@ def sync(dry_run: bool, out: Path | None, every: str | None, **options: Any) -> 
     """
     import threading
 
-    from lmsbridge.sync.run import install_stop_handlers, parse_interval, run_every, run_sync
+    from lmsbridge.sync.run import run_sync
+    from lmsbridge.sync.schedule import install_stop_handlers, parse_interval, run_every
     from lmsbridge.sync.sources.delivery import ConfigError
     from lmsbridge.sync.summary import Progress, format_summary
 

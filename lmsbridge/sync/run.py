@@ -1,4 +1,4 @@
-"""Plan, apply, sync: the library behind `lmsbridge plan|apply|sync`.
+"""Plan, apply, sync: the library behind `lmsbridge plan|apply|sync` (settings in .settings, repeats in .schedule).
 
     settings = SyncSettings(source=Path("course_packages"), rosters=[Path("rosters/sc.csv")])
     with MoodleClient(url, token) as client:
@@ -15,15 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
 
 from lmsbridge.capabilities import permission_hint
 from lmsbridge.exit_codes import ExitCode
@@ -39,15 +35,15 @@ from lmsbridge.moodle import (
 from lmsbridge.sync.actual import ActualState, Scope
 from lmsbridge.sync.apply.applier import apply_plan
 from lmsbridge.sync.apply.ledger import SiteFailure
-from lmsbridge.sync.desired import DEFAULT_PREFIX, DesiredState, add_frameworks, add_results, build_desired
+from lmsbridge.sync.desired import DesiredState, add_frameworks, add_results, build_desired
 from lmsbridge.sync.journal import Journal, Lock, LockHeld, now_iso
 from lmsbridge.sync.keys import Pair
 from lmsbridge.sync.metrics import write_sync_metrics
 from lmsbridge.sync.outcome import SyncOutcome
 from lmsbridge.sync.plan import Plan
-from lmsbridge.sync.planner import DEFAULT_ROLES, PlanSettings, make_plan, scope_of
+from lmsbridge.sync.planner import PlanSettings, make_plan, scope_of
 from lmsbridge.sync.reader import read_actual
-from lmsbridge.sync.safety import SafetySettings
+from lmsbridge.sync.settings import SyncSettings
 from lmsbridge.sync.sources.delivery import ConfigError, load_deliveries
 from lmsbridge.sync.sources.results import read_results
 from lmsbridge.sync.sources.roster import read_rosters
@@ -59,35 +55,6 @@ class SyncError(Exception):
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-class SyncSettings(BaseModel):
-    """Every field has its environment variable (named in the CLI option)."""
-
-    source: Path = Path("course_packages")  # LMSBRIDGE_SOURCE
-    rosters: list[Path] = []  # LMSBRIDGE_ROSTERS (separated by os.pathsep, as PATH)
-    prefix: str = DEFAULT_PREFIX  # LMSBRIDGE_PREFIX
-    state_dir: Path = Path(".lmsbridge")  # LMSBRIDGE_STATE_DIR
-    concurrency: int = Field(2, ge=1, le=16)  # LMSBRIDGE_CONCURRENCY
-    auth: str = "manual"  # LMSBRIDGE_AUTH: manual (Moodle generates passwords) or an external method
-    on_leave: Literal["suspend", "unenrol", "keep"] = "suspend"  # LMSBRIDGE_ON_LEAVE
-    roles: dict[str, int] = DEFAULT_ROLES  # LMSBRIDGE_ROLES "student=5,teacher=4"
-    safety: SafetySettings = SafetySettings()  # LMSBRIDGE_THRESHOLDS
-    allow_mass_change: bool = False
-    results: list[Path] = []  # LMSBRIDGE_RESULTS: results CSV files of the training events
-    scorm_version: Literal["1.2", "2004"] = "1.2"  # LMSBRIDGE_SCORM_VERSION: 1.2 plays offline in the Moodle app
-    metrics_file: Path | None = None  # LMSBRIDGE_METRICS_FILE: OpenMetrics text for node_exporter
-
-    @staticmethod
-    def parse_roles(text: str | None) -> dict[str, int]:
-        roles = dict(DEFAULT_ROLES)
-        for part in (text or "").split(","):
-            if part.strip():
-                name, _, rid = part.partition("=")
-                if not rid.strip().isdigit():
-                    raise ConfigError(f"role mapping {part!r} is not shortname=ID, e.g. student=5")
-                roles[name.strip()] = int(rid)
-        return roles
 
 
 # --- the steps ---
@@ -312,71 +279,3 @@ def write_run_summary(state_dir: Path, outcome: SyncOutcome) -> Path:
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, state_dir / "last-run.json")
     return state_dir / "last-run.json"
-
-
-# --- scheduling ---
-
-
-def parse_interval(text: str) -> float:
-    """'15m', '1h', '90s', '2h30m' -> seconds."""
-    import re
-
-    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhd]?)", text.strip().lower())
-    if not parts or "".join(n + u for n, u in parts) != text.strip().lower().replace(" ", ""):
-        raise ConfigError(f"interval {text!r} is not like 15m, 1h, 90s")
-    seconds = sum(float(n) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[u] for n, u in parts)
-    if seconds < 1:
-        raise ConfigError(f"interval {text!r} is too short")
-    return seconds
-
-
-def install_stop_handlers(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT ask the run to finish its current batch, release the lock and exit."""
-
-    def handler(signum: int, _frame: Any) -> None:
-        log.warning("received %s: finishing the current batch, then stopping", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-
-
-def run_every(interval: float, once: Callable[[], SyncOutcome], stop: threading.Event,
-              on_outcome: Callable[[SyncOutcome], None]) -> int:
-    """Run ``once`` now and then every ``interval`` seconds until ``stop``; returns the last exit code."""
-    code: int = ExitCode.OK
-    while not stop.is_set():
-        started = time.monotonic()
-        outcome = once()
-        on_outcome(outcome)
-        code = outcome.exit_code
-        stop.wait(max(0.0, interval - (time.monotonic() - started)))
-    return code
-
-
-def settings_from_options(*, source: Path | None, rosters: tuple[Path, ...] | list[Path], prefix: str | None,
-                          state_dir: Path | None, concurrency: int | None, auth: str | None, on_leave: str | None,
-                          thresholds: str | None, roles: str | None, allow_mass_change: bool = False,
-                          results: tuple[Path, ...] | list[Path] = (), scorm_version: str | None = None,
-                          metrics_file: Path | None = None) -> SyncSettings:
-    """SyncSettings from CLI options (each already filled from its LMSBRIDGE_* variable by click)."""
-    from pydantic import ValidationError
-
-    from scorm.build import default_source
-
-    try:
-        values: dict[str, Any] = {
-            "source": source or default_source(), "rosters": list(rosters),
-            "safety": SafetySettings.parse(thresholds), "roles": SyncSettings.parse_roles(roles),
-            "allow_mass_change": allow_mass_change, "results": list(results)}
-        for key, value in (("prefix", prefix), ("state_dir", state_dir), ("concurrency", concurrency),
-                           ("auth", auth), ("on_leave", on_leave), ("scorm_version", scorm_version),
-                           ("metrics_file", metrics_file)):
-            if value is not None:
-                values[key] = value
-        return SyncSettings.model_validate(values)
-    except ValidationError as exc:
-        raise ConfigError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                    for e in exc.errors(include_input=False))) from None
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None

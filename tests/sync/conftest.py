@@ -11,7 +11,7 @@ from sync_helpers import SOURCE, sample_rows
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient, RetryPolicy
 from lmsbridge.sandbox import Sandbox
-from lmsbridge.sync.run import SyncSettings
+from lmsbridge.sync.settings import SyncSettings
 
 
 @pytest.fixture

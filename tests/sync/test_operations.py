@@ -15,7 +15,8 @@ from sync_helpers import SOURCE, run_cli, write_calls
 from lmsbridge.demo_data import participants, write_roster
 from lmsbridge.moodle import MoodleClient
 from lmsbridge.sandbox import Sandbox
-from lmsbridge.sync.run import SyncSettings, run_sync
+from lmsbridge.sync.settings import SyncSettings
+from lmsbridge.sync.run import run_sync
 
 
 def test_removal_threshold_blocks_and_can_be_tuned(sandbox: Sandbox, tmp_path: Path) -> None:

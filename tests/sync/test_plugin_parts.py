@@ -12,7 +12,8 @@ from lmsbridge.demo_data import participants, write_roster, write_sample_results
 from lmsbridge.moodle import MoodleClient
 from lmsbridge.sandbox import Sandbox
 from lmsbridge.sync.summary import format_summary
-from lmsbridge.sync.run import SyncSettings, apply_sync_plan, make_sync_plan, run_sync
+from lmsbridge.sync.settings import SyncSettings
+from lmsbridge.sync.run import apply_sync_plan, make_sync_plan, run_sync
 from lmsbridge.sync.journal import Journal
 
 

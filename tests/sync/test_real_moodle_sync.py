@@ -20,7 +20,8 @@ from sync_helpers import SOURCE, readme_capabilities
 from lmsbridge.demo_data import participants, write_roster
 from lmsbridge.moodle import MoodleClient, MoodleError
 from lmsbridge.sync.summary import format_summary
-from lmsbridge.sync.run import SyncSettings, run_sync
+from lmsbridge.sync.settings import SyncSettings
+from lmsbridge.sync.run import run_sync
 
 URL, TOKEN = os.environ.get("LMSBRIDGE_TEST_MOODLE_URL"), os.environ.get("LMSBRIDGE_TEST_MOODLE_TOKEN")
 MOODLE_DIR = os.environ.get("LMSBRIDGE_TEST_MOODLE_DIR", "")

@@ -16,7 +16,8 @@ from sync_helpers import SOURCE, sample_rows, write_calls
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient, RetryPolicy
 from lmsbridge.sandbox import Faults, Sandbox
-from lmsbridge.sync.run import SyncSettings, run_sync
+from lmsbridge.sync.settings import SyncSettings
+from lmsbridge.sync.run import run_sync
 
 DUPLICATES = {
     "user": "SELECT idnumber FROM user WHERE idnumber LIKE 'lmsb-%' GROUP BY idnumber HAVING count(*) > 1",

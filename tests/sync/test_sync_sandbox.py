@@ -11,7 +11,8 @@ from sync_helpers import SOURCE, participants, readme_capabilities, run_cli, sam
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient
 from lmsbridge.sandbox import Sandbox
-from lmsbridge.sync.run import SyncSettings, make_sync_plan, run_sync
+from lmsbridge.sync.settings import SyncSettings
+from lmsbridge.sync.run import make_sync_plan, run_sync
 
 
 def plan_lines(plan) -> set[tuple[str, str, str]]:
