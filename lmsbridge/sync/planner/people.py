@@ -3,14 +3,16 @@ when one does again. A hand-made account that holds a wanted username or e-mail 
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from lmsbridge.sync.actual import ActualState
-from lmsbridge.sync.desired import DesiredState
+from lmsbridge.sync.desired import DesiredState, DUser
 from lmsbridge.sync.plan import Problem
 from lmsbridge.sync.planner.part import Part
 
-USER_FIELDS = ("username", "firstname", "lastname", "email", "auth", "lang", "country", "institution", "department")
+# The fields of an account that the sync keeps in line: the desired user record's, but for its key and source.
+USER_FIELDS = tuple(f.name for f in fields(DUser) if f.name not in ("idnumber", "source"))
 OPTIONAL_USER_FIELDS = {"lang", "country", "institution", "department"}  # empty in the roster = leave as is
 
 
