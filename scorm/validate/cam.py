@@ -4,6 +4,11 @@ The XSDs cannot see most of these (IDREFs of the wrong element type, files missi
 plain strings in the schema, misspelled ADL attributes that IMS CP 1.1.4's lax wildcards let through), and they
 must hold even when no schema directory is at hand. Rules that SCORM 2004 makes mandatory but SCORM 1.2 only
 recommends are errors in 2004 and warnings in 1.2 (codes.LENIENT_IN_12).
+
+Attribute values are compared the way the XSDs type them: identifier (xs:ID), organizations/@default and
+imsss IDRef (xs:IDREF) and every href, xml:base and objective ID (xs:anyURI) are whitespace-collapsed (leading and
+trailing spaces dropped, inner runs made one), as a schema-aware parser hands them on; item and dependency
+identifierref are xs:string, compared exactly as written. ADL's conformance manifests use both.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from scorm.validate.version import ADLCP12, ADLCP2004, ADLNAV, ADLSEQ, IMSSS, De
 from scorm.validate.ziprules import MANIFEST, ZipContents
 
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
 NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 CONTROL_DOCUMENTS = (".xsd", ".dtd")  # XML control documents: ADL wants them at the root, unlisted
 MAX_UNLISTED_SHOWN = 20
@@ -41,6 +47,11 @@ HIDE_LMS_UI = {"previous", "continue", "exit", "exitAll", "abandon", "abandonAll
 SCORMTYPES = ("sco", "asset")
 
 
+def collapse(value: str) -> str:
+    """XML Schema's whiteSpace="collapse" (xs:ID, xs:IDREF, xs:anyURI, xs:token): XML spaces only, not Unicode's."""
+    return _XML_SPACE.sub(" ", value).strip(" ")
+
+
 def _decimal(text: str | None) -> Decimal | None:
     try:
         value = Decimal((text or "").strip())
@@ -54,6 +65,7 @@ class _Checker:
                  file: str) -> None:
         self.root, self.det, self.contents, self.f, self.file = root, det, contents, findings, file
         self.listed: set[str] = set()
+        self._folded: dict[str, str] | None = None  # lower-case name -> name, built at the first missing file
 
     def q(self, tag: str) -> str:
         return f"{{{self.det.cp}}}{tag}"
@@ -64,10 +76,12 @@ class _Checker:
 
     # --- identifiers and structure ---
     def identifiers(self) -> dict[str, etree._Element]:
+        """Collapsed identifier -> its element."""
         seen: dict[str, etree._Element] = {}
         for el in self.root.iter(self.q("manifest"), self.q("organization"), self.q("item"), self.q("resource")):
             kind = etree.QName(el).localname
-            ident = el.get("identifier")
+            raw = el.get("identifier")
+            ident = collapse(raw) if raw is not None else None
             if ident is None:
                 self.add("CAM002", f"<{kind}> has no identifier", el)
             elif not NCNAME.match(ident):
@@ -85,8 +99,9 @@ class _Checker:
             self.add("CAM028", "<manifest> has no <organizations>", self.root)
             return
         orgs = organizations.findall(self.q("organization"))
-        org_ids = [o.get("identifier") for o in orgs if o.get("identifier")]
-        default = organizations.get("default")
+        org_ids = [collapse(o.get("identifier", "")) for o in orgs if o.get("identifier")]
+        raw_default = organizations.get("default")
+        default = collapse(raw_default) if raw_default is not None else None
         if not orgs:
             self.add("CAM017", "<organizations> is empty: the package has no table of contents", organizations)
         elif default is None:
@@ -97,6 +112,9 @@ class _Checker:
                     if other is not None else "no element of the manifest")
             choices = f" (the organizations are: {', '.join(org_ids)})" if org_ids else ""
             self.add("CAM003", f"organizations/@default is {default!r}, which names {what}{choices}", organizations)
+        elif default is not None:
+            target = next(o for o in orgs if collapse(o.get("identifier", "")) == default)
+            self.as_written(raw_default or "", target, "organizations/@default", organizations)
         for org in orgs:
             self.title(org)
             if org.find(self.q("item")) is None:
@@ -119,12 +137,38 @@ class _Checker:
                     self.add("CAM022", f"item {ident!r} has child items and also references {ref!r}", item)
                 resource = resources.get(ref)
                 if resource is None and ref not in manifests:
-                    self.add("CAM004", f"item {ident!r} references {ref!r}, but no resource has that identifier",
-                             item)
-                elif resource is not None and not resource.get("href"):
+                    self.add("CAM004", f"item {ident!r} references {ref!r}, but no resource has that identifier"
+                                       f"{self.spaced(ref, resources)}", item)
+                elif resource is not None and not collapse(resource.get("href") or ""):
                     self.add("CAM023", f"item {ident!r} launches resource {ref!r}, which has no href", item)
+                elif resource is not None:
+                    self.as_written(ref, resource, f"item {ident!r} identifierref", item)
             elif not has_children:
                 self.add("CAM024", f"leaf item {ident!r} has no identifierref", item)
+
+    @staticmethod
+    def spaced(ref: str, targets: dict[str, etree._Element]) -> str:
+        """The explanation when an xs:string reference misses only because of spaces around it."""
+        if collapse(ref) in targets:
+            return (f" (identifierref is an xs:string, compared as written: {ref!r} names {collapse(ref)!r} only "
+                    "without its spaces; remove them)")
+        return ""
+
+    def as_written(self, ref: str, target: etree._Element, what: str, el: etree._Element) -> None:
+        """CAM030: the reference holds once the target's identifier is collapsed, but not as written."""
+        raw = target.get("identifier") or ""
+        if raw != ref:
+            self.add("CAM030", f"{what} {ref!r} names the <{etree.QName(target).localname}> on line "
+                               f"{target.sourceline}, whose identifier is written {raw!r}", el)
+
+    def sequencing_refs(self) -> None:
+        """imsss:sequencing/@IDRef (xs:IDREF) names an imsss:sequencing/@ID (xs:ID) of the sequencingCollection."""
+        shared = {collapse(s.get("ID", "")) for s in self.root.iter(f"{{{IMSSS}}}sequencing") if s.get("ID")}
+        for seq in self.root.iter(f"{{{IMSSS}}}sequencing"):
+            ref = seq.get("IDRef")
+            if ref is not None and collapse(ref) not in shared:
+                self.add("CAM031", f"imsss:sequencing IDRef {ref!r} names no <imsss:sequencing ID> of the "
+                                   "sequencingCollection", seq)
 
     # --- ADL extension elements and values ---
     def adl_elements(self) -> None:
@@ -214,19 +258,22 @@ class _Checker:
                     self.add("CAM011", f"resource {rid!r} has no adlcp:{spelled}", res)
             elif scormtype not in SCORMTYPES:
                 self.add("CAM012", f"resource {rid!r} has adlcp:{spelled}={scormtype!r}; allowed: sco, asset", res)
-            if scormtype == "sco" and not res.get("href"):
+            href = collapse(res.get("href") or "")
+            if scormtype == "sco" and not href:
                 self.add("CAM010", f"SCO resource {rid!r} has no href", res)
-            bases = [b for b in (self.root.get(XML_BASE), res.getparent().get(XML_BASE), res.get(XML_BASE)) if b]
-            if res.get("href"):
-                self.reference(res.get("href"), bases, res, "CAM007", f"resource {rid!r} href")
+            bases = [b for b in (collapse(e.get(XML_BASE) or "") for e in (self.root, res.getparent(), res)) if b]
+            if href:
+                self.reference(href, bases, res, "CAM007", f"resource {rid!r} href")
             for f in res.findall(self.q("file")):
                 if f.get("href") is not None:
-                    self.reference(f.get("href"), bases, f, "CAM006", f"resource {rid!r} file")
+                    self.reference(collapse(f.get("href") or ""), bases, f, "CAM006", f"resource {rid!r} file")
             for dep in res.findall(self.q("dependency")):
                 ref = dep.get("identifierref")
                 if ref not in resources:
                     self.add("CAM005", f"resource {rid!r} depends on {ref!r}, but no resource has that "
-                                       "identifier", dep)
+                                       f"identifier{self.spaced(ref or '', resources)}", dep)
+                else:
+                    self.as_written(ref, resources[ref], f"resource {rid!r} dependency", dep)
         for loc in self.root.iter(f"{{{self.det.adlcp}}}location"):
             if (loc.text or "").strip():
                 self.reference(loc.text.strip(), [], loc, "CAM006", "adlcp:location")
@@ -249,13 +296,20 @@ class _Checker:
             self.add("CAM009", f"{what} {href!r} points outside the package", el)
             return
         self.listed.add(norm)
+        if not self.contents.complete:
+            self.add("CAM032", f"{what} {href!r}: not checked, only the manifest was given", el)
+            return
         if norm in self.contents.files:
             return
-        other_case = [n for n in self.contents.files if n.lower() == norm.lower()]
-        detail = f"; the zip has {other_case[0]!r}, which differs in letter case" if other_case else ""
-        self.add(code, f"{what} {href!r} is not in the zip{detail}", el)
+        if self._folded is None:
+            self._folded = {n.lower(): n for n in sorted(self.contents.files, reverse=True)}
+        other_case = self._folded.get(norm.lower())
+        detail = f"; the package has {other_case!r}, which differs in letter case" if other_case else ""
+        self.add(code, f"{what} {href!r} is not in the package{detail}", el)
 
     def unlisted(self) -> None:
+        if not self.contents.complete:
+            return
         extra = sorted(n for n in self.contents.files - self.listed
                        if n != MANIFEST and not n.lower().endswith(CONTROL_DOCUMENTS))
         for name in extra[:MAX_UNLISTED_SHOWN]:
@@ -268,10 +322,12 @@ def check_cam(root: etree._Element, det: Detected, contents: ZipContents, findin
               file: str = MANIFEST) -> None:
     c = _Checker(root, det, contents, findings, file)
     ids = c.identifiers()
-    resources = {r.get("identifier"): r for r in root.iter(c.q("resource")) if r.get("identifier")}
-    manifests = {m.get("identifier") for m in root.iter(c.q("manifest")) if m is not root and m.get("identifier")}
+    resources = {collapse(r.get("identifier", "")): r for r in root.iter(c.q("resource")) if r.get("identifier")}
+    manifests = {collapse(m.get("identifier", "")) for m in root.iter(c.q("manifest"))
+                 if m is not root and m.get("identifier")}
     c.organizations(ids)
     c.items(resources, manifests)
+    c.sequencing_refs()
     c.adl_elements()
     c.values()
     c.resources(resources)
