@@ -33,7 +33,7 @@ def offline_verdict(version: str | None, ok: bool, contents: ZipContents | None,
     if version is None:
         reasons.append("its SCORM version is unknown")
     elif version != "1.2":
-        reasons.append(f"SCORM {version}: the app plays only SCORM 1.2 offline (2004 plays online only)")
+        reasons.append(f"SCORM {version}, which the app plays online only (offline it plays SCORM 1.2)")
     remote = sum(findings.total(c) for c in REMOTE_CODES)
     if remote:
         reasons.append(f"{remote} reference{'s' if remote != 1 else ''} to the internet (NET001/CAM008) "

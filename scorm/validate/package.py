@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from scorm.validate import remote
-from scorm.validate.cam import check_cam
+from scorm.validate.cam import CamChecker
 from scorm.validate.findings import Findings, ValidationReport
 from scorm.validate.folder import inspect_folder, read_manifest_only
 from scorm.validate.offline import offline_verdict
-from scorm.validate.safexml import parse_manifest
+from scorm.validate.stream import read_head, walk
 from scorm.validate.version import detect_version
-from scorm.validate.xsd import check_schema_locations, validate_xsd
+from scorm.validate.xsd import SchemaSetError, check_schema_locations, load_schema
 from scorm.validate.ziprules import Limits, ZipContents, inspect_zip
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -55,18 +55,24 @@ def validate_package(path: Path, *, schemas: Path | None = None, limits: Limits 
         contents = inspect_folder(path, limits, findings, visit=visit, wants=remote.wants)
     else:
         contents = read_manifest_only(path, limits, findings)
-    root = None
-    if contents is not None and contents.manifest is not None:
-        root = parse_manifest(contents.manifest, findings)
-        contents.manifest = None  # the tree has it now; the bytes would only double the peak
-    detected = detect_version(root, findings) if root is not None else None
-    if root is not None and detected is not None and contents is not None:
+    data = contents.manifest if contents is not None else None
+    if contents is not None:
+        contents.manifest = None
+    head = read_head(data, findings) if data is not None else None
+    detected = detect_version(head, findings) if head is not None else None
+    if head is not None and detected is not None and contents is not None and data is not None:
         report.version = detected.version
-        check_cam(root, detected, contents, findings)
-        check_schema_locations(root, contents, findings)
+        check_schema_locations(head, contents, findings)
+        schema = None
         if schemas is not None:
-            report.schemas_checked = validate_xsd(root, detected, Path(schemas), findings)
-    del root
+            try:
+                schema = load_schema(Path(schemas).resolve(), detected.version)
+            except SchemaSetError as e:
+                findings.add("XSD002", f"not validated against the SCORM {detected.version} XSDs: {e}",
+                             file="imsmanifest.xml")
+        walk(data, CamChecker(detected, contents, findings), findings, schema=schema)
+        report.schemas_checked = schema is not None
+    del data, head
     ok = not any(f.severity == "error" for f in findings)
     report.offline = offline_verdict(report.version, ok, contents, findings, source)
     report.findings = findings.close()
