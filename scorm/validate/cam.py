@@ -57,6 +57,12 @@ def collapse(value: str) -> str:
     return _XML_SPACE.sub(" ", value).strip(" ")
 
 
+def _ident(el: etree._Element) -> str | None:
+    """The element's identifier as the schema reads it (collapsed), for messages."""
+    raw = el.get("identifier")
+    return collapse(raw) if raw is not None else None
+
+
 def _decimal(text: str | None) -> Decimal | None:
     try:
         value = Decimal((text or "").strip())
@@ -260,15 +266,15 @@ class CamChecker:
     # --- organizations and items ---
     def title(self, el: etree._Element, state: _Open) -> None:
         if not state.titled:
-            self.add("CAM021", f"<{etree.QName(el).localname}> {el.get('identifier')!r} has no title", el)
+            self.add("CAM021", f"<{etree.QName(el).localname}> {_ident(el)!r} has no title", el)
 
     def organization(self, org: etree._Element, state: _Open) -> None:
         self.title(org, state)
         if not state.has_item:
-            self.add("CAM027", f"organization {org.get('identifier')!r} has no <item>", org)
+            self.add("CAM027", f"organization {_ident(org)!r} has no <item>", org)
 
     def item(self, item: etree._Element, state: _Open) -> None:
-        ident = item.get("identifier")
+        ident = _ident(item)
         self.title(item, state)
         ref = item.get("identifierref")
         if ref is not None:
@@ -340,7 +346,7 @@ class CamChecker:
     # --- resources and files ---
     def resource(self, res: etree._Element) -> None:
         spelled = "scormtype" if self.det.is12 else "scormType"
-        rid = res.get("identifier")
+        rid = _ident(res)
         if res.get("type") != "webcontent":
             self.add("CAM025", f"resource {rid!r} has type {res.get('type')!r}", res)
         scormtype = res.get(f"{{{self.det.adlcp}}}{spelled}")

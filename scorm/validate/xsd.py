@@ -17,12 +17,11 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from scorm.validate.findings import Findings
-from scorm.validate.version import ADLCP12, ADLCP2004, ADLNAV, ADLSEQ, CP12, CP2004, IMSSS, XSI, Detected
+from scorm.validate.version import ADLCP12, ADLCP2004, ADLNAV, ADLSEQ, CP12, CP2004, IMSSS, XSI
 from scorm.validate.ziprules import MANIFEST, ZipContents
 
 IMSMD = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
 LOM = "http://ltsc.ieee.org/xsd/LOM"
-MAX_REPORTED = 50
 W3C_XML_XSD = {"http://www.w3.org/2001/xml.xsd", "http://www.w3.org/2001/03/xml.xsd"}
 
 
@@ -76,24 +75,6 @@ def load_schema(schemas: Path, version: str) -> etree.XMLSchema:
         return etree.XMLSchema(etree.ElementTree(doc))
     except etree.XMLSchemaParseError as e:
         raise SchemaSetError(f"the {version} schema set in {schemas} does not load: {e}") from None
-
-
-def validate_xsd(root: etree._Element, det: Detected, schemas: Path, findings: Findings, *,
-                 file: str = MANIFEST) -> bool:
-    """Validates; True when the validation ran (whatever its outcome)."""
-    try:
-        schema = load_schema(schemas.resolve(), det.version)
-    except SchemaSetError as e:
-        findings.add("XSD002", f"not validated against the SCORM {det.version} XSDs: {e}", file=file)
-        return False
-    if schema.validate(root.getroottree()):
-        return True
-    errors = list(schema.error_log)
-    for err in errors[:MAX_REPORTED]:
-        findings.add("XSD001", err.message, file=file, line=err.line or None)
-    if len(errors) > MAX_REPORTED:
-        findings.add("XSD001", f"... and {len(errors) - MAX_REPORTED} more schema errors", file=file)
-    return True
 
 
 # namespace -> the file name its official schema has in every SCORM package (ADL's and IMS's own names)
