@@ -15,7 +15,7 @@ from lxml import etree
 
 from scorm.validate.cam import CamChecker
 from scorm.validate.findings import Findings
-from scorm.validate.safexml import _DOCTYPE, _ENTITY_DECL, _mentions
+from scorm.validate.safexml import checked_root, not_well_formed, refused
 from scorm.validate.ziprules import MANIFEST
 
 SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
@@ -25,11 +25,7 @@ MAX_XSD_REPORTED = 50
 
 def read_head(data: bytes, findings: Findings, *, file: str = MANIFEST) -> etree._Element | None:
     """The root with its <metadata> children only, or None after recording why the manifest cannot be used."""
-    has_doctype = _mentions(data, _DOCTYPE)
-    if has_doctype and _mentions(data, _ENTITY_DECL):
-        at = data.find(_ENTITY_DECL.encode())
-        findings.add("XML002", "the manifest's DOCTYPE declares entities; refused without parsing them", file=file,
-                     line=data[:at].count(b"\n") + 1 if at >= 0 else None)
+    if refused(data, findings, file):
         return None
     it = etree.iterparse(io.BytesIO(data), events=("start", "end"), **SAFE)
     depth, in_metadata = 0, False
@@ -46,19 +42,9 @@ def read_head(data: bytes, findings: Findings, *, file: str = MANIFEST) -> etree
             if depth >= 1 and not in_metadata and etree.QName(el).localname != "metadata":
                 el.clear()  # checked for well-formedness; its content is pass 2's
     except etree.XMLSyntaxError as e:
-        line = e.lineno if e.lineno and e.lineno > 0 else None
-        findings.add("XML001", f"{file} is not well-formed XML: {e.msg}", file=file, line=line)
+        not_well_formed(e, findings, file)
         return None
-    root = it.root
-    tree = root.getroottree()
-    dtd = tree.docinfo.internalDTD
-    # Second line of defence (an encoding the byte scan does not know): entity declarations.
-    if dtd is not None and any(True for _ in dtd.iterentities()):
-        findings.add("XML002", "the manifest's DOCTYPE declares entities; refused", file=file)
-        return None
-    if has_doctype or tree.docinfo.doctype:
-        findings.add("XML003", "the manifest has a DOCTYPE; it was not loaded", file=file)
-    return root
+    return checked_root(it.root, data, findings, file)
 
 
 class _LineReader:

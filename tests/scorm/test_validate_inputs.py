@@ -12,16 +12,13 @@ from click.testing import CliRunner
 from lmsbridge.cli import cli
 from scorm.validate import validate_package
 
-MANIFEST = """<?xml version="1.0"?>
-<manifest identifier="M" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
-          xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
-  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
-  <organizations default="O"><organization identifier="O"><title>T</title>
-    <item identifier="I" identifierref="R"><title>T</title></item></organization></organizations>
-  <resources><resource identifier="R" type="webcontent" adlcp:scormtype="sco" href="index.html">
-    <file href="index.html"/><file href="css/style.css"/></resource></resources>
-</manifest>
-"""
+CP = 'xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"'
+MANIFEST = (f'<?xml version="1.0"?>\n<manifest identifier="COURSE" {CP}>\n'
+            "<metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>\n"
+            '<organizations default="O"><organization identifier="O"><title>Course</title>'
+            '<item identifier="I" identifierref="R"><title>Lesson</title></item></organization></organizations>\n'
+            '<resources>\n<resource identifier="R" type="webcontent" adlcp:scormtype="sco" href="index.html">\n'
+            '<file href="index.html"/>\n<file href="css/style.css"/></resource></resources>\n</manifest>\n')
 FILES = {"imsmanifest.xml": MANIFEST, "index.html": "<p>hi</p>", "css/style.css": "p { color: red }"}
 
 
@@ -61,8 +58,8 @@ def test_only_the_manifest_says_which_files_it_could_not_see(tmp_path: Path) -> 
     assert lines[0] == f"{manifest}: (only the manifest)"
     unseen = [line for line in lines if "CAM032" in line]
     assert unseen == [
-        "  info    CAM032  imsmanifest.xml:7  resource 'R' href 'index.html': not checked, only the manifest was given",
-        "  info    CAM032  imsmanifest.xml:8  resource 'R' file 'index.html': not checked, only the manifest was "
+        "  info    CAM032  imsmanifest.xml:6  resource 'R' href 'index.html': not checked, only the manifest was given",
+        "  info    CAM032  imsmanifest.xml:7  resource 'R' file 'index.html': not checked, only the manifest was "
         "given",
         "  info    CAM032  imsmanifest.xml:8  resource 'R' file 'css/style.css': not checked, only the manifest "
         "was given"]
