@@ -48,8 +48,18 @@ def is_remote(url: str) -> bool:
     return bool(_REMOTE.match(url))
 
 
-def _lines_before(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos)
+class _LineCounter:
+    """Line of an offset, for offsets asked in increasing order: counts only the newlines in between."""
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.text, self.pos, self.line = text, 0, first_line
+
+    def at(self, pos: int) -> int:
+        if pos < self.pos:  # out of order (not expected): count from the start
+            self.pos, self.line = 0, self.line - self.text.count("\n", 0, self.pos)
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+        return self.line
 
 
 # --- CSS ---
@@ -57,11 +67,12 @@ def _lines_before(text: str, pos: int) -> int:
 def scan_css(text: str, first_line: int = 1) -> Iterator[Fetch]:
     # Comments blanked to spaces (newlines kept), so positions and lines stay right.
     text = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    lines = _LineCounter(text, first_line)
     for m in _CSS_URL.finditer(text):
         url = next(g for g in m.groups() if g is not None) if any(g is not None for g in m.groups()) else ""
         if is_remote(url):
             what = "CSS @import" if m.group().lstrip().startswith("@") else "CSS url()"
-            yield Fetch(first_line + _lines_before(text, m.start()), url.strip(), what)
+            yield Fetch(lines.at(m.start()), url.strip(), what)
 
 
 # --- JavaScript (pragmatic: string literals in a fetching context; comments and regexes skipped) ---
@@ -73,57 +84,45 @@ _JS_CONTEXT = re.compile(
     r"""\b(?:url|src)\s*:)\s*\(?\s*$""")
 _JS_HTML = re.compile(r"""<(?:script|img|iframe|link|video|audio|source|embed)\b[^>]*?\b(?:src|href)\s*=\s*\\?["']?"""
                       r"""((?:(?:https?|ftp|wss?):)?//[^"'\\\s>]+)""", re.I)
-_REGEX_BEFORE = set("(,=:[!&|?{};+-*%<>~^") | {""}
+
+
+_JS_TOKEN = re.compile(r"""
+    (?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)
+  | (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
+  | (?P<regex>/(?![*/])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/)
+""", re.S | re.X)
+_DIVISION_AFTER = re.compile(r"[\w$)\]]\s*$")
 
 
 def _js_strings(text: str) -> Iterator[tuple[int, str]]:
-    """(start offset, value) of each string literal; comments and regex literals are stepped over."""
-    i, n = 0, len(text)
-    last = ""  # last significant character, to tell a regex literal from a division
-    while i < n:
-        c = text[i]
-        if c in "\"'`":
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-                if c != "`" and j < n and text[j] == "\n":
-                    break
-            yield i, text[i + 1:j]
-            i, last = j + 1, c
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-        elif c == "/" and last in _REGEX_BEFORE:
-            j, in_class = i + 1, False
-            while j < n and text[j] != "\n" and (text[j] != "/" or in_class):
-                if text[j] == "\\":
-                    j += 1
-                elif text[j] == "[":
-                    in_class = True
-                elif text[j] == "]":
-                    in_class = False
-                j += 1
-            i, last = j + 1, "/"
-        else:
-            if not c.isspace():
-                last = c if not (c.isalnum() or c in "_$") else "a"
-            i += 1
+    """(start offset, value) of each string literal; comments and regex literals are stepped over. A '/' after
+    a value (a name, a number, ')' or ']') is a division, not a regex."""
+    pos = 0
+    while (m := _JS_TOKEN.search(text, pos)) is not None:
+        if m.lastgroup == "regex" and _DIVISION_AFTER.search(text, max(0, m.start() - 40), m.start()):
+            pos = m.start() + 1
+            continue
+        if m.lastgroup == "str":
+            yield m.start(), m.group()[1:-1]
+        pos = m.end()
+
+
+_MAYBE_URL = re.compile(r"(?:(?:https?|ftp|wss?):)?//[A-Za-z0-9\[-]", re.I)
 
 
 def scan_js(text: str, first_line: int = 1) -> Iterator[Fetch]:
+    if not _MAYBE_URL.search(text):
+        return  # no address at all: nothing to tokenize
+    lines = _LineCounter(text, first_line)
     for start, value in _js_strings(text):
         url = value.strip()
         if is_remote(url) and _JS_CONTEXT.search(text, max(0, start - 80), start):
             context = _JS_CONTEXT.search(text, max(0, start - 80), start)
             word = re.search(r"[A-Za-z]\w*", context.group()) if context else None
-            yield Fetch(first_line + _lines_before(text, start), url,
-                        f"script ({word.group() if word else 'request'})")
+            yield Fetch(lines.at(start), url, f"script ({word.group() if word else 'request'})")
             continue
         for m in _JS_HTML.finditer(value):
-            yield Fetch(first_line + _lines_before(text, start), m.group(1), "HTML written by a script")
+            yield Fetch(lines.at(start), m.group(1), "HTML written by a script")
 
 
 # --- HTML and SVG ---

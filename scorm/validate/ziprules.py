@@ -35,7 +35,7 @@ class Limits(BaseModel):
     max_total_bytes: int = 4 * 1024**3         # unpacked size of the whole package
     max_ratio: int = 100                       # uncompressed / compressed, per entry ...
     ratio_floor: int = 1024**2                 # ... for entries above 1 MiB (small text compresses very well)
-    max_manifest_bytes: int = 16 * 1024**2
+    max_manifest_bytes: int = 16 * 1024**2       # also the largest page, style sheet or script scanned (NET)
 
 
 @dataclass
@@ -167,6 +167,10 @@ def _inspect(zf: zipfile.ZipFile, limits: Limits, findings: Findings, visit: Vis
         if info.filename == MANIFEST:
             cap = min(cap, limits.max_manifest_bytes)
         scan = visit is not None and wants is not None and wants(info.filename)
+        if scan and info.file_size > limits.max_manifest_bytes:  # zipfile reads no more than the declared size
+            scan = False
+            findings.add("NET002", f"{info.filename!r} is larger than {limits.max_manifest_bytes:,} bytes; not "
+                                   "scanned for internet references", file=info.filename)
         data, used, problem = _read_bounded(zf, info, min(cap, budget), keep=info.filename == MANIFEST or scan)
         budget -= used
         contents.unpacked_bytes = (contents.unpacked_bytes or 0) + used

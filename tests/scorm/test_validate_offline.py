@@ -145,3 +145,15 @@ def test_too_large_for_a_phone(tmp_path: Path) -> None:
     assert report.offline.reasons == ["it unpacks to 600.0 MiB, more than the 500.0 MiB a phone can be expected "
                                       "to hold for one activity"]
     assert "even on Wi-Fi" in report.offline.notes[0]
+
+
+def test_scripts_are_read_as_javascript(tmp_path: Path) -> None:
+    # A division is not a regex (which would swallow the string after it); a template literal is a string;
+    # a URL only named, not fetched, is not a fetch.
+    js = ("var half = total / 2; fetch(`https://api.example.com/a`);\n"
+          "var r = /[/]'/g, q = (n) / 4 / 2; $.ajax({url: 'https://api.example.com/b'});\n"
+          "var docs = 'https://docs.example.com/'; window.open(docs);\n")
+    pkg = make(tmp_path / "js.zip", {"index.html": "<script src='app.js'></script>", "app.js": js})
+    hits = [(f.where, f.message) for f in validate_package(pkg).findings if f.code == "NET001"]
+    assert hits == [("app.js:1", "script (fetch) fetches https://api.example.com/a"),
+                    ("app.js:2", "script (url) fetches https://api.example.com/b")]
