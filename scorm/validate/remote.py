@@ -208,6 +208,8 @@ def scan_file(name: str, data: bytes) -> list[Fetch]:
     """The remote fetches of one file of the package (by its extension); [] for other files."""
     lower = name.lower()
     text = decode(data)
+    if not _MAYBE_URL.search(text):
+        return []  # no absolute or protocol-relative address anywhere: nothing can be fetched from outside
     if lower.endswith(HTML_SUFFIXES):
         return scan_html(text)
     if lower.endswith(CSS_SUFFIXES):
