@@ -84,7 +84,7 @@ def inspect_folder(folder: Path, limits: Limits, findings: Findings, *, visit: V
                                          "when you zip the folder.")
     check_case_clashes(names, findings, what="files")
     if MANIFEST not in names:
-        check_manifest_place(names, findings)
+        check_manifest_place(names, findings, folder=True)
     return contents
 
 

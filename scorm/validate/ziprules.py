@@ -225,7 +225,8 @@ def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, *,
     return (b"".join(chunks) if keep else None), used, None
 
 
-def check_manifest_place(names: list[str], findings: Findings) -> None:
+def check_manifest_place(names: list[str], findings: Findings, *, folder: bool = False) -> None:
+    """folder: the names are a folder's (validated as a package folder), not a zip's entries."""
     if MANIFEST in names:
         return
     root_other_case = [n for n in names if n.lower() == MANIFEST]
@@ -236,9 +237,15 @@ def check_manifest_place(names: list[str], findings: Findings) -> None:
         return
     nested = sorted((n for n in names if posixpath.basename(n).lower() == MANIFEST and not is_clutter(n)),
                     key=lambda n: (n.count("/"), n))
+    if nested and folder:
+        sub = posixpath.dirname(nested[0])
+        findings.add("ZIP013", f"{MANIFEST} is in the sub-folder {sub + '/'!r}, not at the top of the folder given",
+                     file=nested[0], hint="Validate the folder that holds imsmanifest.xml; zip that folder's "
+                                          "contents (not the folder) to upload it.")
+        return
     if nested:
-        folder = posixpath.dirname(nested[0])
-        findings.add("ZIP013", f"{MANIFEST} is in the folder {folder + '/'!r}, not at the root of the zip: "
+        sub = posixpath.dirname(nested[0])
+        findings.add("ZIP013", f"{MANIFEST} is in the folder {sub + '/'!r}, not at the root of the zip: "
                                "zip the folder's contents, not the folder", file=nested[0])
         return
     if any(n.lower().endswith(_AICC) for n in names):
@@ -246,4 +253,4 @@ def check_manifest_place(names: list[str], findings: Findings) -> None:
                                "not SCORM", hint="Upload it as AICC (Moodle's SCORM activity accepts AICC "
                                                  "separately), or get the SCORM export of the course.")
         return
-    findings.add("ZIP012", f"no {MANIFEST} in the zip: this is not a SCORM package")
+    findings.add("ZIP012", f"no {MANIFEST} in the {'folder' if folder else 'zip'}: this is not a SCORM package")

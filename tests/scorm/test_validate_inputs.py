@@ -77,3 +77,10 @@ def test_a_manifest_under_another_name_and_its_errors(tmp_path: Path) -> None:
     [report] = json.loads(result.output)["packages"]
     assert report["source"] == "manifest" and report["offline"]["playable"] == "no"
     assert [f["code"] for f in report["findings"] if f["severity"] == "error"] == ["CAM003"]
+
+
+def test_the_folder_above_the_package(tmp_path: Path) -> None:
+    folder(tmp_path / "download" / "course")
+    [finding] = validate_package(tmp_path / "download").errors
+    assert finding.code == "ZIP013" and finding.file == "course/imsmanifest.xml"
+    assert finding.message == "imsmanifest.xml is in the sub-folder 'course/', not at the top of the folder given"
