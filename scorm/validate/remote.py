@@ -78,7 +78,7 @@ def scan_css(text: str, first_line: int = 1) -> Iterator[Fetch]:
 # --- JavaScript (pragmatic: string literals in a fetching context; comments and regexes skipped) ---
 
 _JS_CONTEXT = re.compile(
-    r"""(?:\bfetch|\bimportScripts|\bimport|\.getScript|\.ajax|\.getJSON|\.get|\.post|\.load|\baxios(?:\.\w+)?|"""
+    r"""(?:\bfetch|\bimportScripts|\bimport|\bimport\b[^;"'`]{0,80}\bfrom|\.getScript|\.ajax|\.getJSON|\.get|\.post|\.load|\baxios(?:\.\w+)?|"""
     r"""\bWebSocket|\bEventSource|\.sendBeacon|\bWorker|\.open\s*\(\s*["'][A-Za-z]+["']\s*,|"""
     r"""setAttribute\s*\(\s*["'](?:src|href|data|poster)["']\s*,|(?<!location)\.(?:src|href|data|poster)\s*=|"""
     r"""\b(?:url|src)\s*:)\s*\(?\s*$""")
