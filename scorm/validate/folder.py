@@ -15,15 +15,22 @@ from scorm.validate.ziprules import (CHUNK, MANIFEST, Limits, Visitor, Wants, Zi
                                      check_manifest_place, is_clutter)
 
 
+class Unreadable(Exception):
+    pass
+
+
 def _read(path: Path, cap: int) -> bytes | None:
-    """At most cap bytes; None when the file is larger (it is not read further)."""
+    """At most cap bytes; None when the file is larger (it is not read further). Unreadable: the OS refused."""
     chunks, used = [], 0
-    with open(path, "rb") as f:
-        while chunk := f.read(min(CHUNK, cap + 1 - used)):
-            used += len(chunk)
-            if used > cap:
-                return None
-            chunks.append(chunk)
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(min(CHUNK, cap + 1 - used)):
+                used += len(chunk)
+                if used > cap:
+                    return None
+                chunks.append(chunk)
+    except OSError as e:
+        raise Unreadable(e.strerror or str(e)) from None
     return b"".join(chunks)
 
 
@@ -58,20 +65,25 @@ def inspect_folder(folder: Path, limits: Limits, findings: Findings, *, visit: V
                 findings.add("ZIP009", f"the folder holds more than {limits.max_total_bytes:,} bytes (stopped at "
                                        f"{name!r})", file=name)
                 return contents
+            try:
+                if name == MANIFEST:
+                    data = _read(path, limits.max_manifest_bytes)
+                    if data is None:
+                        findings.add("ZIP009", f"{MANIFEST} is larger than {limits.max_manifest_bytes:,} bytes",
+                                     file=MANIFEST)
+                    contents.manifest = data
+                elif visit is not None and wants is not None and wants(name):
+                    data = _read(path, limits.max_manifest_bytes)
+                    if data is None:
+                        findings.add("NET002", f"{name!r} is larger than {limits.max_manifest_bytes:,} bytes; "
+                                               "not scanned for internet references", file=name)
+                    else:
+                        visit(name, data)
+            except Unreadable as e:
+                findings.add("ZIP011", f"{name!r} cannot be read: {e}", file=name,
+                             hint="Make the file readable (its permissions), or remove it from the package.")
+                continue
             contents.files.add(name)
-            if name == MANIFEST:
-                data = _read(path, limits.max_manifest_bytes)
-                if data is None:
-                    findings.add("ZIP009", f"{MANIFEST} is larger than {limits.max_manifest_bytes:,} bytes",
-                                 file=MANIFEST)
-                contents.manifest = data
-            elif visit is not None and wants is not None and wants(name):
-                data = _read(path, limits.max_manifest_bytes)
-                if data is None:
-                    findings.add("NET002", f"{name!r} is larger than {limits.max_manifest_bytes:,} bytes; not "
-                                           "scanned for internet references", file=name)
-                else:
-                    visit(name, data)
         if too_many:
             findings.add("ZIP008", f"more than {limits.max_entries} files; the limit is {limits.max_entries}",
                          hint="Point the validator at the package's folder (the one holding imsmanifest.xml), "
@@ -91,7 +103,12 @@ def inspect_folder(folder: Path, limits: Limits, findings: Findings, *, visit: V
 def read_manifest_only(path: Path, limits: Limits, findings: Findings) -> ZipContents:
     """Only the manifest: nothing else of the package is seen (complete=False)."""
     contents = ZipContents(complete=False)
-    data = _read(path, limits.max_manifest_bytes)
+    try:
+        data = _read(path, limits.max_manifest_bytes)
+    except Unreadable as e:
+        findings.add("ZIP011", f"{path.name} cannot be read: {e}", file=MANIFEST,
+                     hint="Make the file readable (its permissions).")
+        return contents
     if data is None:
         findings.add("ZIP009", f"{path.name} is larger than {limits.max_manifest_bytes:,} bytes", file=MANIFEST,
                      hint="A manifest is a few kilobytes to a few megabytes; this one is not a plausible manifest.")
