@@ -13,7 +13,7 @@ from scorm.validate.offline import offline_verdict
 from scorm.validate.stream import read_head, walk
 from scorm.validate.version import detect_version
 from scorm.validate.xsd import SchemaSetError, check_schema_locations, load_schema
-from scorm.validate.ziprules import Limits, ZipContents, inspect_zip
+from scorm.validate.ziprules import MANIFEST, Limits, ZipContents, inspect_zip
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
@@ -69,7 +69,7 @@ def validate_package(path: Path, *, schemas: Path | None = None, limits: Limits 
                 schema = load_schema(Path(schemas).resolve(), detected.version)
             except SchemaSetError as e:
                 findings.add("XSD002", f"not validated against the SCORM {detected.version} XSDs: {e}",
-                             file="imsmanifest.xml")
+                             file=MANIFEST)
         walk(data, CamChecker(detected, contents, findings), findings, schema=schema)
         report.schemas_checked = schema is not None
     del data, head

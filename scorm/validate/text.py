@@ -19,12 +19,12 @@ def verdict(report: ValidationReport) -> str:
 
 
 def offline_line(report: ValidationReport) -> str | None:
-    """"offline in the Moodle app: yes|no|unknown (reasons; notes)"."""
+    """"offline in the Moodle app: yes|no|unknown - reasons; notes"."""
     o = report.offline
     if o is None:
         return None
     why = "; ".join(o.reasons + o.notes)
-    return f"offline in the Moodle app: {o.playable}{f' ({why})' if why else ''}"
+    return f"offline in the Moodle app: {o.playable}{f' - {why}' if why else ''}"
 
 
 def format_report(report: ValidationReport) -> str:

@@ -63,8 +63,8 @@ def test_only_the_manifest_says_which_files_it_could_not_see(tmp_path: Path) -> 
         "given",
         "  info    CAM032  imsmanifest.xml:8  resource 'R' file 'css/style.css': not checked, only the manifest "
         "was given"]
-    assert "  offline in the Moodle app: unknown (only the manifest was given: what the pages load and the " \
-           "package's size were not seen)" in lines
+    assert "  offline in the Moodle app: unknown - only the manifest was given: what the pages load and the " \
+           "package's size were not seen" in lines
     assert lines[-1] == "  => VALID (SCORM 1.2; 0 errors, 0 warnings, 3 notes)"
 
 
