@@ -39,8 +39,8 @@ def cli() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/packages"),
               show_default=True, help="Folder for the zips.")
 @click.option("--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="LMSBRIDGE_SCHEMAS",
-              help="SCORM schema directory (layout of shared/scorm-schemas): its XSDs go into each package and "
-                   "the manifest references them. Without it the manifest has no xsi:schemaLocation.")
+              help="SCORM schema directory (layout of shared/scorm-schemas): its XSDs go into each package. The "
+                   "manifest declares xsi:schemaLocation either way.")
 @click.option("--source", type=click.Path(file_okay=False, path_type=Path), envvar="LMSBRIDGE_SOURCE",
               help="The course sources [default: ./course_packages, else the project's own].")
 @click.option("--multilingual", is_flag=True, help="One package per module carrying all its languages.")
@@ -65,18 +65,20 @@ def build(versions: tuple[str, ...], langs: tuple[str, ...], out: Path, schemas:
 
 
 @cli.command()
-@click.argument("packages", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("packages", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path),
               envvar="LMSBRIDGE_SCHEMAS",
               help="SCORM schema directory (layout of shared/scorm-schemas; env LMSBRIDGE_SCHEMAS): also validate "
                    "each manifest against the official XSDs, offline.")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 def validate(packages: tuple[Path, ...], schemas: Path | None, as_json: bool) -> None:
-    """Validate SCORM packages, ours or bought in: zip safety, the manifest, the SCORM rules (and XSDs).
+    """Validate SCORM packages, ours or bought in: zip safety, the manifest, the SCORM rules (and XSDs), what
+    the pages fetch from the internet, and whether the Moodle app can play each one offline.
 
-    Prints one line per finding (severity, code, file:line, message) with what to do, and a verdict per
-    package. Exit 0 when no package has errors, 1 otherwise, 2 for usage errors.
+    Each PACKAGE is a zip, the package's folder, or only its imsmanifest.xml (the files it lists are then
+    reported as not seen). Prints one line per finding (severity, code, file:line, message) with what to do,
+    the offline verdict and a verdict per package. Exit 0 when no package has errors, 1 otherwise, 2 for usage
+    errors.
     Example: lmsbridge validate --schemas ../shared/scorm-schemas out/packages/*.zip
     """
     from scorm.validate import format_reports, reports_json, validate_package

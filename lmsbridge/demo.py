@@ -17,12 +17,11 @@ def build_and_validate(out: Path, *, schemas: Path | None, echo: Callable[[str],
     clean = True
     for p in packages:
         report = validate_package(p.path, schemas=schemas)
-        errors = sum(f.severity == "error" for f in report.findings)
-        warnings = len(report.findings) - errors
+        errors, warnings = len(report.errors), len(report.warnings)  # infos (e.g. XSD004) are neither
         clean &= report.ok and not warnings
         verdict = "valid" if report.ok else "INVALID"
         echo(f"  {p.path.name:<42} SCORM {p.version:<4} {p.size:>8} bytes  {verdict}"
-             f"{f'  ({errors} errors, {warnings} warnings)' if report.findings else ''}")
+             f"{f'  ({errors} errors, {warnings} warnings)' if errors or warnings else ''}")
     echo(f"{len(packages)} packages built in {out}, {'all valid' if clean else 'NOT all valid'}"
          f"{' (XSDs checked)' if schemas else ''}")
     return clean

@@ -50,7 +50,7 @@ def package_files(module: Module, languages: list[str], version: str, schemas: d
     files["imsmanifest.xml"] = manifest_xml(
         version=version, module_id=module.id, lang=languages[0] if len(languages) == 1 else "multi",
         title=module.title[languages[0]], module_version=module.version, mastery_score=module.mastery_score,
-        sco_files=["index.html"], asset_files=sorted(assets), with_schemas=bool(schemas))
+        sco_files=["index.html"], asset_files=sorted(assets))
     files.update({name: path.read_bytes() for name, path in schemas.items()})
     return files
 

@@ -3,7 +3,8 @@
 One organization with one item, whose SCO resource (index.html) depends on one asset resource (assets/*).
 The two versions share the structure; they differ in namespaces, the spelling of scormtype, and how the pass mark
 is stated (1.2: adlcp:masteryscore; 2004: a primary objective satisfied by measure at the scaled passing score).
-Element order follows the XSDs.
+Element order follows the XSDs. xsi:schemaLocation is always declared, with the standard file names, so a strict
+validator knows the controlling documents whether or not the package carries them (build --schemas ships them).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def scaled_passing_score(mastery_score: int) -> str:
 
 
 def manifest_xml(*, version: str, module_id: str, lang: str, title: str, module_version: str,
-                 mastery_score: int, sco_files: list[str], asset_files: list[str], with_schemas: bool) -> bytes:
+                 mastery_score: int, sco_files: list[str], asset_files: list[str]) -> bytes:
     """The manifest's bytes. sco_files start with the launch file; asset_files are the shared assets."""
     nsmap = NAMESPACES[version]
     cp, adlcp = nsmap[None], nsmap["adlcp"]
@@ -51,8 +52,7 @@ def manifest_xml(*, version: str, module_id: str, lang: str, title: str, module_
         return node
 
     root = etree.Element(f"{{{cp}}}manifest", nsmap=nsmap, identifier=ids["manifest"], version=module_version)
-    if with_schemas:
-        root.set(f"{{{XSI}}}schemaLocation", schema_location(version))
+    root.set(f"{{{XSI}}}schemaLocation", schema_location(version))
     metadata = el(root, "metadata")
     el(metadata, "schema", text="ADL SCORM")
     el(metadata, "schemaversion", text=SCHEMA_VERSION[version])

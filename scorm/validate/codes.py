@@ -2,15 +2,17 @@
 
 Codes are stable: tools and people grep for them, so a code is never reused for another meaning. CODES.md (next to
 this module) is the table for readers; a test keeps the two in step.
-Families: ZIP (the archive), XML (the manifest as XML), VER (SCORM version), CAM (content aggregation rules of the
-specifications, written as our own checks), XSD (the official schemas, offline).
+Families: ZIP (the archive, or the folder), XML (the manifest as XML), VER (SCORM version), CAM (content aggregation
+rules of the specifications, written as our own checks), NET (what the content would fetch from the internet), XSD
+(the official schemas, offline). Severities: an error rejects the package, a warning does not, an info only says
+what the validator could not see.
 """
 
 from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 
 
 class Code(NamedTuple):
@@ -98,9 +100,9 @@ CODES: dict[str, Code] = {
                    "Point the item's identifierref at the identifier of a <resource>, or add that resource."),
     "CAM005": Code("error", "dependency identifierref names no resource",
                    "Point the <dependency identifierref> at an existing <resource>, or remove the dependency."),
-    "CAM006": Code("error", "file listed in the manifest is not in the zip",
+    "CAM006": Code("error", "file listed in the manifest is not in the package",
                    "Add the file to the package, or correct the <file href> (paths are case-sensitive)."),
-    "CAM007": Code("error", "resource launch file (href) is not in the zip",
+    "CAM007": Code("error", "resource launch file (href) is not in the package",
                    "Add the launch file to the package, or correct the resource's href (case-sensitive)."),
     "CAM008": Code("warning", "reference to an external URL",
                    "Content loaded from the internet breaks offline use and the Moodle app; ship it in the package."),
@@ -150,6 +152,21 @@ CODES: dict[str, Code] = {
                    "A manifest has <organizations> and <resources> (in that order) under <manifest>."),
     "CAM029": Code("error", "identifier is not an XML name",
                    "Identifiers are XML IDs: start with a letter or _, then letters, digits, '.', '-' or '_'."),
+    "CAM030": Code("warning", "reference matches only once the schema trims the spaces around an identifier",
+                   "Valid (xs:ID and xs:IDREF values are whitespace-collapsed), but Moodle compares identifiers as "
+                   "written and will not find the target: remove the spaces around the identifier."),
+    "CAM031": Code("error", "sequencing IDRef names no shared sequencing",
+                   "Point imsss:sequencing/@IDRef at the ID of an <imsss:sequencing> in the manifest's "
+                   "<imsss:sequencingCollection>, or remove the IDRef."),
+    "CAM032": Code("info", "file not checked: only the manifest was given",
+                   "Validate the package's folder or zip to check that the file is there (and what it loads)."),
+    # --- what the content fetches from the internet ---
+    "NET001": Code("warning", "resource fetched from the internet",
+                   "The page loads this from another site: it fails offline and in the Moodle app's offline mode, "
+                   "and tells that site about every learner's visit. Put a copy in the package and reference it "
+                   "with a relative path."),
+    "NET002": Code("info", "file not scanned for internet references",
+                   "The file is too large or not text; check by hand what it loads."),
     # --- XSD, offline ---
     "XSD001": Code("error", "manifest does not validate against the official XML Schema",
                    "Fix the element or attribute at the line given; the message is libxml2's."),
@@ -159,4 +176,7 @@ CODES: dict[str, Code] = {
     "XSD003": Code("warning", "schemaLocation names a file that is not at the package root",
                    "ADL requires every XSD the manifest references to sit at the package root: add it, or build "
                    "with --schemas so the set is copied in."),
+    "XSD004": Code("info", "schemaLocation names the standard schema of its namespace, not carried",
+                   "Validators and LMSs use their own copy of the official schema; ADL's conformance test also "
+                   "wants the file at the package root (lmsbridge build --schemas ships it)."),
 }

@@ -11,16 +11,30 @@ def _plural(n: int, word: str) -> str:
 
 def verdict(report: ValidationReport) -> str:
     counts = f"{_plural(len(report.errors), 'error')}, {_plural(len(report.warnings), 'warning')}"
+    if report.infos:
+        counts += f", {_plural(len(report.infos), 'note')}"
     version = f"SCORM {report.version}" if report.version else "SCORM version unknown"
     xsd = ", XSD checked" if report.schemas_checked else ""
     return f"{'VALID' if report.ok else 'REJECTED'} ({version}{xsd}; {counts})"
 
 
+def offline_line(report: ValidationReport) -> str | None:
+    """"offline in the Moodle app: yes|no|unknown - reasons; notes"."""
+    o = report.offline
+    if o is None:
+        return None
+    why = "; ".join(o.reasons + o.notes)
+    return f"offline in the Moodle app: {o.playable}{f' - {why}' if why else ''}"
+
+
 def format_report(report: ValidationReport) -> str:
-    lines = [f"{report.package}:"]
+    lines = [f"{report.package}:" + (" (only the manifest)" if report.source == "manifest" else "")]
     for f in report.findings:
         lines.append(f"  {f.severity:<7} {f.code}  {f.where}  {f.message}")
         lines.append(f"          hint: {f.hint}")
+    offline = offline_line(report)
+    if offline:
+        lines.append(f"  {offline}")
     lines.append(f"  => {verdict(report)}")
     return "\n".join(lines)
 

@@ -26,6 +26,12 @@ CP = {"1.2": "http://www.imsproject.org/xsd/imscp_rootv1p1p2", "2004": "http://w
 ADLCP = {"1.2": "http://www.adlnet.org/xsd/adlcp_rootv1p2", "2004": "http://www.adlnet.org/xsd/adlcp_v1p3"}
 SS = "http://www.imsglobal.org/xsd/imsss"
 XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
+EXPECTED_12 = ["http://www.imsproject.org/xsd/imscp_rootv1p1p2", "imscp_rootv1p1p2.xsd",
+               "http://www.adlnet.org/xsd/adlcp_rootv1p2", "adlcp_rootv1p2.xsd"]
+EXPECTED_2004 = ["http://www.imsglobal.org/xsd/imscp_v1p1", "imscp_v1p1.xsd", "http://www.adlnet.org/xsd/adlcp_v1p3",
+                 "adlcp_v1p3.xsd", "http://www.adlnet.org/xsd/adlseq_v1p3", "adlseq_v1p3.xsd",
+                 "http://www.adlnet.org/xsd/adlnav_v1p3", "adlnav_v1p3.xsd", "http://www.imsglobal.org/xsd/imsss",
+                 "imsss_v1p0.xsd"]
 
 
 def manifest_of(zf: zipfile.ZipFile) -> etree._Element:
@@ -79,13 +85,12 @@ def check_package(path: Path, version: str, langs: list[str], mastery: int, titl
         assert float(primary.findtext(f"{{{SS}}}minNormalizedMeasure")) == mastery / 100
         delivery = seq.find(f"{{{SS}}}deliveryControls")
         assert delivery.get("completionSetByContent") == delivery.get("objectiveSetByContent") == "true"
-    # Schemas travel with the manifest that references them, and only then.
-    location = m.get(XSI_LOCATION)
+    # The manifest always declares its schemas' standard locations; the files travel only when built with them,
+    # and then all of them.
+    location = m.get(XSI_LOCATION).split()
+    assert location == {"1.2": EXPECTED_12, "2004": EXPECTED_2004}[version]
     schema_names = [n for n in names if is_schema_file(n)]
-    if location:
-        assert all(f in names for f in location.split()[1::2])
-    else:
-        assert schema_names == []
+    assert schema_names == [] or all(f in names for f in location[1::2])
 
     # Nothing the package ships may point at the internet.
     for name in names:
@@ -240,8 +245,9 @@ def test_cli_build(tmp_path: Path) -> None:
     path, size, sha1 = re.fullmatch(r"(\S+)  (\d+) bytes  sha1 ([0-9a-f]{40})", line).groups()
     assert Path(path) == out / "mini-basics-en-scorm12.zip"
     assert int(size) == Path(path).stat().st_size and sha1 == hashlib.sha1(Path(path).read_bytes()).hexdigest()
-    with zipfile.ZipFile(path) as zf:
-        assert XSI_LOCATION not in manifest_of(zf).attrib
+    with zipfile.ZipFile(path) as zf:  # built without --schemas: the locations declared, the files not shipped
+        assert manifest_of(zf).get(XSI_LOCATION).split() == EXPECTED_12
+        assert not any(is_schema_file(n) for n in zf.namelist())
 
 
 def test_cli_build_source_error_exits_2(tmp_path: Path) -> None:

@@ -104,3 +104,13 @@ def test_corpus_verdict(shared: Path, corpus: Path, name: str, with_schemas: boo
         assert codes <= {f.code for f in report.warnings}, f"{name}: expected warnings {codes}:\n{shown}"
         assert report.version is not None
         assert report.schemas_checked is with_schemas
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_corpus_offline_verdict(corpus: Path, name: str) -> None:
+    """None of these packages loads anything from the internet (golf examples only link to scorm.com): the
+    Moodle app plays exactly the valid SCORM 1.2 ones offline."""
+    report = validate_package(corpus / name)
+    assert not {f.code for f in report.findings} & {"NET001", "CAM008"}
+    expected = "yes" if CORPUS[name][0] != "invalid" and report.version == "1.2" else "no"
+    assert report.offline is not None and report.offline.playable == expected, report.offline
