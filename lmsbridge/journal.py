@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from lmsbridge.moodle import redact
 from lmsbridge.plan import Action, Plan, now_iso
 
 SCHEMA = """
@@ -140,7 +141,7 @@ class Journal:
         at = now_iso()
         rows = [(run_id, a.seq, a.entity, a.key, a.op, json.dumps(a.before) if a.before is not None else None,
                  json.dumps(a.after) if a.after is not None else None, a.source, outcome,
-                 (moodle_ids or {}).get(a.seq), (errors or {}).get(a.seq), at) for a in actions]
+                 (moodle_ids or {}).get(a.seq), redact((errors or {}).get(a.seq)), at) for a in actions]
         # A user about to be created is remembered too: a run killed after Moodle made the account but before
         # its answer arrived would otherwise leave an account no later run knows to look for.
         users = [(a.key, (moodle_ids or {}).get(a.seq), run_id) for a in actions

@@ -9,6 +9,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from lmsbridge.moodle import RedactingFilter, redact, redact_data
+
 if TYPE_CHECKING:
     from lmsbridge.sync import SyncOutcome
 
@@ -24,7 +26,7 @@ def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
     for f in result.failures if result else []:
         target = skipped if f.skipped else failed
         target.setdefault(f.entity, {})[f.op] = target.setdefault(f.entity, {}).get(f.op, 0) + 1
-    return {
+    return redact_data({  # a site may answer anything: no token or password reaches the summary
         "run_id": outcome.run_id,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "exit_code": outcome.exit_code,
@@ -46,7 +48,7 @@ def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
         "failures": [f.model_dump() for f in result.failures] if result else [],
         "safety": [s.model_dump() for s in plan.safety] if plan else [],
         "not_synced": [s.model_dump() for s in plan.skipped] if plan else [],  # parts left out, and why
-    }
+    })
 
 
 def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
@@ -88,7 +90,7 @@ def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
     lines.append(f"\n{calls}, {outcome.seconds:.1f} s; {tail}")
     if outcome.message:
         lines.append(outcome.message)
-    return "\n".join(lines)
+    return redact("\n".join(lines))
 
 
 class JsonLines(logging.Formatter):
@@ -104,6 +106,7 @@ class JsonLines(logging.Formatter):
 def setup_logging(fmt: str = "text", level: int = logging.INFO, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())  # no token or password in any record, whatever Moodle answered
     root = logging.getLogger("lmsbridge")
     root.handlers[:] = [handler]
     root.setLevel(level)

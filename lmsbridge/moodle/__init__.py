@@ -43,6 +43,7 @@ from ._exceptions import (
 from ._functions import CREATE_LIST_PARAM, READ_FUNCTIONS, is_read
 from ._models import *  # noqa: F403 - the typed results are part of the public face
 from ._models import MoodleWarning, SiteInfo, UploadResult
+from ._redact import RedactingFilter, redact, redact_data
 from ._retry import RetryPolicy
 from ._transport import ConnectionLost, Request, RequestsTransport, Response, Transport
 
@@ -54,5 +55,5 @@ __all__ = [
     "UnknownOutcome", "ProtocolError", "WebServicesDisabled", "UnexpectedStatus", "XMLResponse", "NotJSON",
     "MoodleAPIError", "InvalidToken", "AccessException", "InvalidParameter", "NotFound", "AlreadyExists",
     "PermissionDenied", "UploadError", "UploadTooLarge", "UploadFileRejected", "RequestTooLarge",
-    "TruncatedResult", "MoodleWarning", "SiteInfo", "UploadResult",
+    "TruncatedResult", "MoodleWarning", "SiteInfo", "UploadResult", "redact", "redact_data", "RedactingFilter",
 ]
