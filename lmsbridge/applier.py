@@ -406,6 +406,8 @@ class Applier:
                     p["enddate"] = x["enddate"]
                 if x.get("lang"):
                     p["lang"] = x["lang"]
+                if x.get("numsections"):
+                    p["numsections"] = x["numsections"]
                 return p
             p = {"id": self._id("course", a.key)}
             for k, v in x.items():

@@ -136,16 +136,21 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
                 hint="rename that course's shortname in Moodle, or give it the idnumber "
                      f"{c.key!r} if lmsbridge should take it over"))
     available_courses: set[str] = set()
+    # A new course gets the sections its activities go to: the plugin adds at most the next section.
+    sections: dict[str, int] = {}
+    for activity in desired.activities.values():
+        sections[activity.course] = max(sections.get(activity.course, 0), activity.section)
     for key, want in desired.courses.items():
         have = actual.courses.get(key)
         if have is None:
             if key in clashed_courses:
                 continue
             available_courses.add(key)
-            act("course", key, "create", None, {
-                "shortname": want.shortname, "fullname": want.fullname, "category": want.category,
-                "summary": want.summary, "startdate": want.startdate, "enddate": want.enddate, "lang": want.lang},
-                want.source, f"new course of {want.programme} {want.intake}")
+            after = {"shortname": want.shortname, "fullname": want.fullname, "category": want.category,
+                     "summary": want.summary, "startdate": want.startdate, "enddate": want.enddate, "lang": want.lang}
+            if key in sections:
+                after["numsections"] = sections[key]
+            act("course", key, "create", None, after, want.source, f"new course of {want.programme} {want.intake}")
             continue
         available_courses.add(key)
         ids["course"][key] = have.id

@@ -29,9 +29,11 @@ _forms: list[str] = []  # every registered secret in every form it may come back
 
 
 def _variants(secret: str) -> set[str]:
-    """The secret as a site may echo it: as sent, URL-encoded, JSON- and HTML-escaped."""
-    return {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
-            json.dumps(secret, ensure_ascii=False)[1:-1], html.escape(secret), secret.replace("/", "\\/")}
+    """The secret as a site may echo it: as sent, URL-encoded, JSON- and HTML-escaped (PHP's json_encode
+    escapes "/" too)."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
+             json.dumps(secret, ensure_ascii=False)[1:-1], html.escape(secret), secret.replace("/", "\\/")}
+    return forms | {repr(f)[1:-1] for f in forms}  # and as Python's repr() shows each in a message
 
 
 def register(*secrets: str) -> None:
