@@ -26,13 +26,13 @@ if (!empty($CFG->disablegradehistory)) {
     exit(3);
 }
 $table = $CFG->prefix . 'grade_grades_history';
-$DB->execute("DROP TRIGGER IF EXISTS lmsbridge_test_fail ON {$table}");
+$DB->change_database_structure("DROP TRIGGER IF EXISTS lmsbridge_test_fail ON {$table}");
 if ($state === 'on') {
     $quoted = "'" . str_replace("'", "''", $feedback) . "'";
-    $DB->execute("CREATE OR REPLACE FUNCTION lmsbridge_test_fail() RETURNS trigger AS \$f\$ BEGIN
+    $DB->change_database_structure("CREATE OR REPLACE FUNCTION lmsbridge_test_fail() RETURNS trigger AS \$f\$ BEGIN
                       IF NEW.feedback = {$quoted} THEN RAISE EXCEPTION 'lmsbridge test: write refused'; END IF;
                       RETURN NEW; END \$f\$ LANGUAGE plpgsql");
-    $DB->execute("CREATE TRIGGER lmsbridge_test_fail BEFORE INSERT ON {$table} FOR EACH ROW
+    $DB->change_database_structure("CREATE TRIGGER lmsbridge_test_fail BEFORE INSERT ON {$table} FOR EACH ROW
                   EXECUTE FUNCTION lmsbridge_test_fail()");
 }
 echo "ok\n";
