@@ -18,6 +18,7 @@ if (!$courseid) {
 }
 require($moodledir . '/config.php');
 require_once($CFG->dirroot . '/user/lib.php');
+require_once(__DIR__ . '/ws_token.php');
 require_once($CFG->libdir . '/enrollib.php');
 
 \core\session\manager::set_user(get_admin());
@@ -45,16 +46,5 @@ $manual = enrol_get_plugin('manual');
 $instance = $DB->get_record('enrol', ['courseid' => $course->id, 'enrol' => 'manual'], '*', MUST_EXIST);
 $manual->enrol_user($instance, $user->id, $teacher);
 
-$service = $DB->get_record('external_services', ['shortname' => $serviceshortname], '*', MUST_EXIST);
-if ($service->restrictedusers && !$DB->record_exists('external_services_users',
-        ['externalserviceid' => $service->id, 'userid' => $user->id])) {
-    $DB->insert_record('external_services_users', ['externalserviceid' => $service->id, 'userid' => $user->id,
-        'timecreated' => time()]);
-}
-$token = $DB->get_field('external_tokens', 'token', ['externalserviceid' => $service->id, 'userid' => $user->id,
-    'tokentype' => EXTERNAL_TOKEN_PERMANENT]);
-if (!$token) {
-    $token = \core_external\util::generate_token(EXTERNAL_TOKEN_PERMANENT,
-        \core_external\util::get_service_by_id($service->id), $user->id, $system);
-}
+$token = lmsbridge_test_token($serviceshortname, $user);
 echo json_encode(['userid' => (int)$user->id, 'token' => $token]), "\n";
