@@ -139,8 +139,9 @@ class Journal:
                errors: dict[int, str] | None = None) -> None:
         """Record the outcome of actions ('sent', 'applied', 'failed', 'skipped'), one transaction."""
         at = now_iso()
-        rows = [(run_id, a.seq, a.entity, a.key, a.op, json.dumps(a.before) if a.before is not None else None,
-                 json.dumps(a.after) if a.after is not None else None, a.source, outcome,
+        # Values read from the site and Moodle's error texts: no token or password, whatever the site answered.
+        rows = [(run_id, a.seq, a.entity, a.key, a.op, redact(json.dumps(a.before)) if a.before is not None else None,
+                 redact(json.dumps(a.after)) if a.after is not None else None, a.source, outcome,
                  (moodle_ids or {}).get(a.seq), redact((errors or {}).get(a.seq)), at) for a in actions]
         # A user about to be created is remembered too: a run killed after Moodle made the account but before
         # its answer arrived would otherwise leave an account no later run knows to look for.
