@@ -41,6 +41,8 @@ SYNC_USER_CAPABILITIES: dict[str, str] = {
     "mod/scorm:viewreport": "View reports",
     "moodle/competency:competencymanage": "Manage competency frameworks",
     "moodle/competency:coursecompetencymanage": "Manage course competencies",
+    # read_courses checks it; Moodle gives it to every authenticated user by default, which a site may change.
+    "moodle/competency:coursecompetencyview": "View course competencies",
 }
 _BY_NAME = {name: cap for cap, name in SYNC_USER_CAPABILITIES.items()}
 _NAMED = re.compile(r"\(([^()]+)\)\.?\s*(\[\w+\])?\s*$")

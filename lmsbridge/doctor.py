@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from lmsbridge.capability_check import check_capabilities
 from lmsbridge.exit_codes import ExitCode
 from lmsbridge.moodle import (
     PLUGIN_FUNCTIONS,
@@ -49,6 +50,7 @@ class DoctorReport(BaseModel):
     missing_required: list[str] = []
     missing_optional: list[str] = []
     plugin_installed: bool = False
+    missing_capabilities: list[str] = []  # of the sync user, against the README's list (needs the plugin)
     problems: list[str] = []  # what blocks lmsbridge
     notes: list[str] = []  # what works but deserves attention
     actions: list[str] = []  # what an administrator must change
@@ -135,7 +137,10 @@ def run_doctor(settings: MoodleSettings, *, transport: Transport | None = None) 
         except MoodleError as exc:
             _explain(exc, report)
             return report
-    check_site(info, report)
+        check_site(info, report)
+        if report.plugin_installed:
+            check_capabilities(client, info.function_names, report)
+            report.ready = not report.problems
     return report
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from lmsbridge.moodle import PLUGIN_FUNCTIONS
+from lmsbridge.moodle import PLUGIN_SERVICE_FUNCTIONS as SERVICE_FUNCTIONS
 
 PLUGIN_ROOT = Path(__file__).resolve().parent / "moodle_plugin"
 COMPONENT = "local_lmsbridge"
@@ -37,6 +37,7 @@ SYNC_CAPABILITIES: dict[str, str] = {
     "moodle/grade:edit": "set grades and feedback",
     "moodle/course:viewparticipants": "read who is enrolled, many courses per call",
     "moodle/course:enrolreview": "see suspended enrolments too",
+    "moodle/user:viewalldetails": "see learners' idnumbers when reading enrolments and grades (as core shows them)",
     "moodle/grade:viewall": "read grades back",
     "moodle/competency:coursecompetencyview": "read competency links (authenticated users have it by default)",
 }
@@ -44,7 +45,7 @@ SYNC_CAPABILITIES: dict[str, str] = {
 # One line for `lmsbridge doctor` when the plugin's functions are absent.
 DOCTOR_HINT = ("install the companion plugin: `lmsbridge moodle-plugin --out local_lmsbridge.zip`, upload it in "
                "Site administration > Plugins > Install plugins, then add its functions ("
-               + ", ".join(PLUGIN_FUNCTIONS) + ") to the token's external service")
+               + ", ".join(SERVICE_FUNCTIONS) + ") to the token's external service")
 
 # 1980-01-01, the earliest date a zip can hold: no build time leaks into the bytes.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -122,7 +123,7 @@ To install the companion plugin {COMPONENT} (Moodle 4.5 LTS or 5.0+):
      (Or unzip it into <moodle>/local/ so that <moodle>/local/lmsbridge/version.php exists, then run
      `php admin/cli/upgrade.php --non-interactive` or visit Site administration > Notifications.)
   2. Site administration > Server > Web services > External services: in the sync user's service, tick
-     'Can upload files' and add the functions {', '.join(PLUGIN_FUNCTIONS)}.
+     'Can upload files' and add the functions {', '.join(SERVICE_FUNCTIONS)}.
   3. The sync user's role needs (least privilege; no plugin capability of its own):
 {caps}
   4. Check with: lmsbridge doctor"""

@@ -44,8 +44,10 @@ from ._exceptions import (
 from ._functions import (
     COMPETENCY_FUNCTIONS,
     CREATE_LIST_PARAM,
+    PLUGIN_CHECK_FUNCTION,
     PLUGIN_FUNCTIONS,
     PLUGIN_READ_FUNCTION,
+    PLUGIN_SERVICE_FUNCTIONS,
     READ_FUNCTIONS,
     REQUIRED_FUNCTIONS,
     SYNC_FUNCTIONS,
@@ -65,6 +67,7 @@ from ._models import (
     UserCourse,
     UserGradeItem,
 )
+from ._redact import RedactingFilter, redact, redact_data
 from ._retry import RetryPolicy
 from ._settings import MoodleSettings
 from ._transport import ConnectionLost, Request, RequestsTransport, Response, Transport
@@ -81,4 +84,6 @@ __all__ = [
     "PermissionDenied", "UploadError", "UploadTooLarge", "UploadFileRejected", "RequestTooLarge",
     "TruncatedResult", "MoodleWarning", "SiteInfo", "UploadResult", "Course",
     "EnrolledUser", "Sco", "Scorm", "ScoTracksResult", "UserCourse", "UserGradeItem",
+    "redact", "redact_data", "RedactingFilter",
+    "PLUGIN_CHECK_FUNCTION", "PLUGIN_SERVICE_FUNCTIONS",
 ]

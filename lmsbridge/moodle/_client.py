@@ -26,6 +26,7 @@ from ._exceptions import (
 )
 from ._functions import CREATE_LIST_PARAM, is_read
 from ._models import BatchResult, MoodleWarning, UploadResult
+from ._redact import redact, register, register_params
 from ._retry import RetryPolicy
 from ._transport import Request, RequestsTransport, Response, Transport
 
@@ -69,6 +70,7 @@ class MoodleClient(FamilyCalls):
             raise ValueError("a Moodle web-service token is required")
         self.url = url.rstrip("/")
         self.__token = token  # name-mangled, kept out of repr and vars() listings by habit
+        register(token)  # blanked in every exception, log record and journal entry, whatever the site answers
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
         self.max_input_vars = max_input_vars
@@ -114,6 +116,7 @@ class MoodleClient(FamilyCalls):
         Warnings in the answer are logged and stay in the returned data.
         """
         read = is_read(function) if read is None else read
+        register_params(params)  # a password sent must not come back in a debuginfo or a log line
         pairs = rest_pairs(self.__token, function, params)
         if len(pairs) > self.max_input_vars:
             raise RequestTooLarge(
@@ -137,7 +140,7 @@ class MoodleClient(FamilyCalls):
         data = decode_rest(response, function=function, secret=self.__token, write=not read)
         self._check_count(function, params, data)
         for warning in warnings_of(data):
-            log.warning("%s: Moodle warning: %s", function, warning)
+            log.warning("%s: Moodle warning: %s", function, redact(str(warning)))
         return data
 
     def call_batched(

@@ -22,6 +22,7 @@ from ._exceptions import (
     upload_error_class,
 )
 from ._models import UploadedFile, UploadProblem, UploadResult
+from ._redact import redact
 from ._transport import Response
 
 UPLOAD = "webservice/upload.php"
@@ -35,7 +36,7 @@ def plain_text(value: Any) -> str:
 
 
 def _snippet(text: str, secret: str) -> str:
-    text = text.replace(secret, "***") if secret else text
+    text = redact(text.replace(secret, "***") if secret else text)  # before any repr() escapes it
     text = " ".join(text.split())
     return text if len(text) <= 200 else text[:200] + "..."
 

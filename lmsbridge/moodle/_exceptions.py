@@ -30,20 +30,23 @@
                                     which PHP would silently cut
   + TruncatedResult                 a create call returned fewer items than were sent
 
-No message, repr or attribute of these exceptions holds the token: the client never puts it anywhere but the
-request body.
+No message, repr or attribute of these exceptions holds the token or a password the client sent: the client
+never puts the token anywhere but the request body, and whatever the site answers (a debuginfo with the SQL
+parameters of a failed query, a page echoing the request) is blanked here, on construction (see ``_redact``).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ._redact import redact, redact_data
+
 
 class MoodleError(Exception):
     """Root of everything the Moodle client raises."""
 
     def __init__(self, message: str, *, function: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
         self.function = function
 
 
@@ -95,7 +98,7 @@ class ProtocolError(MoodleError):
     ) -> None:
         super().__init__(message, function=function)
         self.status = status
-        self.body = body[:2000]
+        self.body = redact(body)[:2000]
         # A write answered with garbage may still have been applied (core_grades_update_grades does both).
         self.write_may_have_happened = write_may_have_happened
 
@@ -114,8 +117,8 @@ class XMLResponse(ProtocolError):
     def __init__(self, message: str, *, errorcode: str | None = None, xml_message: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.errorcode = errorcode
-        self.xml_message = xml_message
+        self.errorcode = redact(errorcode)
+        self.xml_message = redact(xml_message)
 
 
 class NotJSON(ProtocolError):
@@ -140,6 +143,8 @@ class MoodleAPIError(MoodleError):
         debuginfo: str | None = None,
         exception: str | None = None,
     ) -> None:
+        errorcode, message = redact(errorcode), redact(message)
+        debuginfo, exception = redact(debuginfo), redact(exception)
         self.errorcode = errorcode
         self.moodle_message = message
         self.debuginfo = debuginfo
@@ -211,7 +216,9 @@ class UploadFileRejected(UploadError):
 
     def __init__(self, *, result: Any, errorcode: str | None, message: str) -> None:
         super().__init__(function="webservice/upload.php", errorcode=errorcode, message=message)
-        self.result = result
+        self.result = result.model_copy(update={"problems": [p.model_copy(update={"error": redact(p.error)})
+                                                             for p in result.problems]}) \
+            if hasattr(result, "problems") else redact_data(result)
 
 
 # --- raised before or after the call by the client itself ---
@@ -229,7 +236,7 @@ class TruncatedResult(MoodleError):
         super().__init__(message, function=function)
         self.sent = sent
         self.returned = returned
-        self.result = result
+        self.result = redact_data(result)
 
 
 # --- errorcode -> class ---

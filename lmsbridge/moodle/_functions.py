@@ -144,3 +144,7 @@ PLUGIN_FUNCTIONS: tuple[str, ...] = (
 )
 # Only saves calls (the sync reads with core's functions without it), so an older plugin still does the rest.
 PLUGIN_READ_FUNCTION = "local_lmsbridge_read_courses"
+# For `lmsbridge doctor` only (the sync user's own capabilities): the sync never needs it.
+PLUGIN_CHECK_FUNCTION = "local_lmsbridge_check_capabilities"
+# Every function the plugin declares: what an administrator adds to the sync user's service.
+PLUGIN_SERVICE_FUNCTIONS: tuple[str, ...] = (*PLUGIN_FUNCTIONS, PLUGIN_CHECK_FUNCTION)

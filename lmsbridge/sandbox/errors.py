@@ -84,6 +84,17 @@ class InvalidPersistent(MoodleException):
         super().__init__("invalidpersistenterror", f"Error: {message}")
 
 
+class DmlWrite(MoodleException):
+    """dml_write_exception: the database refused a write. ``keep_committed``: what the call committed before
+    (its own inner transactions, as set_grades' per learner) stays; the sandbox's call transaction commits it."""
+
+    php_class = "dml_write_exception"
+    keep_committed = True
+
+    def __init__(self, debuginfo: str) -> None:
+        super().__init__("dmlwriteexception", "Error writing to database", debuginfo)
+
+
 class DmlRead(MoodleException):
     php_class = "dml_read_exception"
 

@@ -55,8 +55,10 @@ class Call:
             raise RequiredCapability(capability, label)
 
     def validate_course_context(self, courseid: int) -> None:
-        """validate_context() on a course: a user with no role there cannot reach it at all."""
-        if self.token.capabilities is not None and "moodle/course:view" not in self.token.capabilities:
+        """validate_context() on a course: a user neither enrolled there nor allowed moodle/course:view cannot
+        reach it at all."""
+        if self.token.capabilities is not None and "moodle/course:view" not in self.token.capabilities \
+                and not self.store.is_enrolled(courseid, self.userid):
             raise MoodleException(
                 "errorcoursecontextnotvalid",
                 f"You cannot execute functions in the course context (course id:{courseid}). The context error "

@@ -150,8 +150,9 @@ class Store:
             self._depth = 1
             try:
                 yield self
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            except BaseException as exc:
+                # An error after inner transactions committed (DmlWrite.keep_committed) keeps what they wrote.
+                self.conn.execute("COMMIT" if getattr(exc, "keep_committed", False) else "ROLLBACK")
                 raise
             else:
                 self.conn.execute("COMMIT")

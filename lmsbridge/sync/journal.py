@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lmsbridge.moodle import redact
 from lmsbridge.sync.plan import Action, Plan
 
 
@@ -145,9 +146,10 @@ class Journal:
                errors: dict[int, str] | None = None) -> None:
         """Record the outcome of actions ('sent', 'applied', 'failed', 'skipped'), one transaction."""
         at = now_iso()
-        rows = [(run_id, a.seq, a.entity, a.key, a.op, json.dumps(a.before) if a.before is not None else None,
-                 json.dumps(a.after) if a.after is not None else None, a.source, outcome,
-                 (moodle_ids or {}).get(a.seq), (errors or {}).get(a.seq), at) for a in actions]
+        # Values read from the site and Moodle's error texts: no token or password, whatever the site answered.
+        rows = [(run_id, a.seq, a.entity, a.key, a.op, redact(json.dumps(a.before)) if a.before is not None else None,
+                 redact(json.dumps(a.after)) if a.after is not None else None, a.source, outcome,
+                 (moodle_ids or {}).get(a.seq), redact((errors or {}).get(a.seq)), at) for a in actions]
         # A user about to be created is remembered too: a run killed after Moodle made the account but before
         # its answer arrived would otherwise leave an account no later run knows to look for.
         users = [(a.key, (moodle_ids or {}).get(a.seq), run_id) for a in actions if a.entity == "user"

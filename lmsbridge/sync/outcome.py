@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from lmsbridge.exit_codes import meaning
+from lmsbridge.moodle import redact_data
 from lmsbridge.sync.apply.ledger import ApplyResult
 from lmsbridge.sync.plan import Plan
 
@@ -35,7 +36,7 @@ def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
     for f in result.failures if result else []:
         target = skipped if f.skipped else failed
         target.setdefault(f.entity, {})[f.op] = target.setdefault(f.entity, {}).get(f.op, 0) + 1
-    return {
+    return redact_data({  # a site may answer anything: no token or password reaches the summary
         "run_id": outcome.run_id,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "exit_code": outcome.exit_code,
@@ -57,4 +58,4 @@ def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
         "failures": [f.model_dump() for f in result.failures] if result else [],
         "safety": [s.model_dump() for s in plan.safety] if plan else [],
         "not_synced": [s.model_dump() for s in plan.skipped] if plan else [],  # parts left out, and why
-    }
+    })

@@ -10,6 +10,7 @@ import time
 from typing import TextIO
 
 from lmsbridge.exit_codes import ExitCode
+from lmsbridge.moodle import RedactingFilter, redact
 from lmsbridge.sync.outcome import SyncOutcome, summary_data
 
 
@@ -52,7 +53,7 @@ def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
     lines.append(f"\n{calls}, {outcome.seconds:.1f} s; {tail}")
     if outcome.message:
         lines.append(outcome.message)
-    return "\n".join(lines)
+    return redact("\n".join(lines))
 
 
 class JsonLines(logging.Formatter):
@@ -68,6 +69,7 @@ class JsonLines(logging.Formatter):
 def setup_logging(fmt: str = "text", level: int = logging.INFO, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())  # no token or password in any record, whatever Moodle answered
     root = logging.getLogger("lmsbridge")
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 from click.testing import CliRunner
-from moodle_loopback import TOKEN, LoopbackServer, Reply, free_port, load_recording
+from moodle_loopback import TOKEN, LoopbackServer, Received, Reply, free_port, load_recording
 
+from lmsbridge.capability_check import NOT_CHECKED
 from lmsbridge.cli import cli
 from lmsbridge.doctor import PLUGIN_FUNCTIONS, PLUGIN_MISSING, REQUIRED_FUNCTIONS
+from lmsbridge.moodle import PLUGIN_CHECK_FUNCTION as CHECK_FUNCTION
+from lmsbridge.moodle import PLUGIN_SERVICE_FUNCTIONS as SERVICE_FUNCTIONS
 
 
 def site_info(*, drop: tuple[str, ...] = (), add: tuple[str, ...] = (), **fields: object) -> dict:
@@ -53,7 +57,32 @@ def test_plugin_installed_needs_uploads(shared, server: LoopbackServer) -> None:
     assert any("upload" in p for p in report["problems"])
     server.default = Reply.json(site_info(add=PLUGIN_FUNCTIONS))
     code, out = doctor(server.url, "--json")
-    assert code == 0 and json.loads(out)["notes"] == []
+    assert code == 0 and json.loads(out)["notes"] == [NOT_CHECKED]  # an older plugin: ready, unchecked
+    server.default = site_and_capabilities(lacking=())
+    code, out = doctor(server.url, "--json")
+    assert code == 0 and json.loads(out)["notes"] == [] and json.loads(out)["missing_capabilities"] == []
+
+
+def site_and_capabilities(lacking: tuple[str, ...]):
+    """A site with the whole plugin, whose check_capabilities says the token's user lacks `lacking`."""
+    def answer(request: Received) -> Reply:
+        form = parse_qs(request.body.decode())
+        if form["wsfunction"] == [CHECK_FUNCTION]:
+            asked = [v[0] for k, v in sorted(form.items()) if k.startswith("capabilities[")]
+            return Reply.json({"capabilities": [{"name": c, "known": True, "allowed": c not in lacking}
+                                                for c in asked]})
+        return Reply.json(site_info(add=SERVICE_FUNCTIONS))
+    return answer
+
+
+def test_the_sync_users_missing_capabilities_are_named_with_the_fix(shared, server: LoopbackServer) -> None:
+    server.default = site_and_capabilities(lacking=("moodle/competency:coursecompetencyview",
+                                                    "moodle/course:setforcedlanguage"))
+    code, out = doctor(server.url)
+    assert code == 4 and "Not ready" in out
+    assert "lacks 2 capabilities of the README's list" in out
+    assert "'View course competencies' (moodle/competency:coursecompetencyview)" in out
+    assert "'Force course or activity language' (moodle/course:setforcedlanguage)" in out
 
 
 def test_older_plugin_without_the_bulk_read_is_ready_with_a_note(shared, server: LoopbackServer) -> None:

@@ -81,3 +81,41 @@ def test_settings_from_environment_and_overrides() -> None:
     assert MoodleSettings.from_env(env, timeout=3, url=None).timeout == 3
     with pytest.raises(ValidationError, match="token"):
         MoodleSettings.from_env({"LMSBRIDGE_MOODLE_URL": "https://m.example.org"})
+
+
+def test_a_site_echoing_token_and_password_gets_them_blanked_everywhere(server: LoopbackServer) -> None:
+    """Moodle in debug mode puts the SQL parameters of a failed query in debuginfo; a hostile or broken site may
+    echo anything. Whatever it answers, no exception, attribute or log record holds the token or a password."""
+    import io
+    from urllib.parse import quote
+
+    from lmsbridge.sync.summary import setup_logging
+
+    password = "Corr3ct-h0rse/b@ttery"
+    echoed = f"{TOKEN} {quote(TOKEN)} {password} {quote(password, safe='')} {password.replace('/', chr(92) + '/')}"
+    stream = io.StringIO()
+    setup_logging("json", logging.DEBUG, stream)
+    try:
+        with make_client(server.url) as client:
+            server.answer(
+                Reply.json({"exception": f"dml_write_exception {TOKEN}", "errorcode": f"dmlwriteexception{TOKEN}",
+                            "message": f"Error writing to database {echoed}", "debuginfo": f"[array ({echoed})]"}),
+                Reply.json({"warnings": [{"item": password, "warningcode": "x", "message": echoed}]}),
+                Reply(200, f"<html>{echoed}</html>", "text/html"),
+            )
+            params = {"users": [{"username": "ann", "password": password}]}
+            with pytest.raises(MoodleError) as api:
+                client.call("core_user_create_users", params)
+            client.call("core_user_update_users", params)
+            with pytest.raises(MoodleError) as html:
+                client.call("core_user_update_users", params)
+            logging.getLogger("lmsbridge.sync").error("failed: %s", api.value)
+    finally:
+        logging.getLogger("lmsbridge").handlers[:] = []
+    shown = [stream.getvalue()]
+    for exc in (api.value, html.value):
+        shown += [str(exc), repr(exc), *(str(v) for v in vars(exc).values())]
+    assert "Error writing to database" in shown[0] and "***" in shown[0]
+    for text in shown:
+        for secret in (TOKEN, quote(TOKEN), password, quote(password, safe=""), "Corr3ct-h0rse"):
+            assert secret not in text

@@ -17,6 +17,7 @@ if (!$username) {
 }
 require($moodledir . '/config.php');
 require_once($CFG->dirroot . '/user/lib.php');
+require_once(__DIR__ . '/ws_token.php');
 
 \core\session\manager::set_user(get_admin());
 $system = context_system::instance();
@@ -50,11 +51,5 @@ if (!$user) {
 }
 role_assign($roleid, $user->id, $system->id);
 
-$service = $DB->get_record('external_services', ['shortname' => $serviceshortname], '*', MUST_EXIST);
-$token = $DB->get_field('external_tokens', 'token', ['externalserviceid' => $service->id, 'userid' => $user->id,
-    'tokentype' => EXTERNAL_TOKEN_PERMANENT]);
-if (!$token) {
-    $token = \core_external\util::generate_token(EXTERNAL_TOKEN_PERMANENT,
-        \core_external\util::get_service_by_id($service->id), $user->id, $system);
-}
+$token = lmsbridge_test_token($serviceshortname, $user);
 echo json_encode(['userid' => (int)$user->id, 'token' => $token]), "\n";

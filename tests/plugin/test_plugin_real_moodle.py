@@ -21,13 +21,15 @@ import subprocess
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from lmsbridge.moodle import MoodleAPIError, MoodleClient
-from lmsbridge.plugin_zip import DOCTOR_HINT, PLUGIN_FUNCTIONS, SYNC_CAPABILITIES
+from lmsbridge.moodle import PLUGIN_FUNCTIONS
+from lmsbridge.plugin_zip import DOCTOR_HINT, SYNC_CAPABILITIES
 from lmsbridge.sandbox import Sandbox
 
 URL = os.environ.get("LMSBRIDGE_TEST_MOODLE_URL", "")
@@ -35,6 +37,14 @@ TOKEN = os.environ.get("LMSBRIDGE_TEST_MOODLE_TOKEN", "")
 MOODLE_DIR = os.environ.get("LMSBRIDGE_TEST_MOODLE_DIR", "")
 SERVICE = os.environ.get("LMSBRIDGE_TEST_MOODLE_SERVICE", "lmsbridge_test")
 STUDENT_ROLE = 5  # Moodle's standard "student" role
+EDITING_TEACHER_ROLE = 3  # Moodle's standard "editingteacher" role
+# What Moodle's editingteacher role allows of what the plugin checks (and the REST protocol, given apart): no
+# moodle/course:view (it enters its own course by its enrolment) and no moodle/user:viewalldetails.
+EDITING_TEACHER = ("webservice/rest:use", "moodle/course:manageactivities", "mod/scorm:addinstance",
+                   "moodle/course:activityvisibility", "moodle/grade:manage", "moodle/grade:edit",
+                   "moodle/grade:viewall", "moodle/course:viewparticipants", "moodle/course:enrolreview",
+                   "moodle/site:viewuseridentity", "moodle/site:viewfullnames", "moodle/user:viewdetails",
+                   "moodle/course:viewhiddencourses", "moodle/competency:coursecompetencyview")
 HERE = Path(__file__).resolve().parent
 SITES = [pytest.param("sandbox"), pytest.param("moodle", marks=pytest.mark.moodle)]
 
@@ -62,6 +72,50 @@ class Site:
                                *capabilities], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         return json.loads(done.stdout.strip().splitlines()[-1])["token"]
+
+    def make_teacher(self, username: str, courseid: int) -> str:
+        """A token of an editing teacher of this one course only (plus the REST protocol), as in the audit."""
+        if self.sandbox is not None:
+            sfx = secrets.token_hex(3)
+            uid = self.sandbox.db.create_user(username=f"{username}-{sfx}", firstname="Teacher", lastname=username,
+                                              email=f"{username}-{sfx}@example.invalid", idnumber=f"t-{sfx}")
+            self.sandbox.db.enrol(courseid, uid, EDITING_TEACHER_ROLE)
+            return self.sandbox.add_token(userid=uid, capabilities=list(EDITING_TEACHER), name="teacher")
+        if not MOODLE_DIR or not shutil.which("php"):
+            pytest.skip("a teacher's token needs LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder on this machine) "
+                        "and php: no core web service makes tokens")
+        done = subprocess.run(["php", str(HERE / "teacher_token.php"), MOODLE_DIR, SERVICE, username,
+                               str(courseid)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])["token"]
+
+    @contextmanager
+    def failing_writes(self, feedback: str) -> Iterator[None]:
+        """The database refuses to store a grade whose feedback is `feedback` (a fault no REST call can make)."""
+        if self.sandbox is not None:
+            db = self.sandbox.db
+            db.execute(f"CREATE TRIGGER lmsbridge_test_fail BEFORE INSERT ON grade_grades WHEN NEW.feedback = "
+                       f"'{feedback}' BEGIN SELECT RAISE(ABORT, 'lmsbridge test: write refused'); END")
+            try:
+                yield
+            finally:
+                db.execute("DROP TRIGGER lmsbridge_test_fail")
+            return
+        if not MOODLE_DIR or not shutil.which("php"):
+            pytest.skip("a database fault needs LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder) and php")
+
+        def fault(state: str) -> None:
+            done = subprocess.run(["php", str(HERE / "db_fault.php"), MOODLE_DIR, state, feedback],
+                                  capture_output=True, text=True, timeout=120)
+            if done.returncode == 3:
+                pytest.skip(done.stdout.strip())
+            assert done.returncode == 0, done.stdout + done.stderr
+
+        fault("on")
+        try:
+            yield
+        finally:
+            fault("off")
 
 
 @pytest.fixture(scope="module", params=SITES)
@@ -284,9 +338,10 @@ def test_grade_items_and_grades_with_feedback(admin, world):
                                                        "grades": rows})
     res = answer["results"]
     assert [(r["status"], r["errorcode"]) for r in res] == [
-        ("ok", ""), ("ok", ""), ("error", "usernotfound"), ("error", "usernotenrolled"), ("error", "gradeoutofrange")]
+        ("ok", ""), ("ok", ""), ("error", "usernotenrolled"), ("error", "usernotenrolled"),
+        ("error", "gradeoutofrange")]
     assert (res[0]["grade"], res[0]["feedback"], res[0]["changed"]) == (8.5, "Well prepared", True)
-    assert res[3]["userid"] == world["users"][2]["id"] and "not enrolled" in res[3]["message"]
+    assert res[3]["userid"] == 0 and "not enrolled" in res[3]["message"]
     assert "0 to 10" in res[4]["message"]
 
     again = admin.call("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"ev1-{sfx}",
@@ -353,9 +408,10 @@ def test_grade_rows_each_get_their_own_answer(admin, world):
     res = admin.call("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"ev1-{sfx}",
                                                     "grades": rows})["results"]
     assert [(r["status"], r["errorcode"]) for r in res] == [
-        ("error", "usermissing"), ("error", "gradenotanumber"), ("error", "usernotfound"), ("ok", "")]
+        ("error", "usermissing"), ("error", "gradenotanumber"), ("error", "usernotenrolled"), ("ok", "")]
     assert res[1]["message"] == 'The grade "8,5" is not a number.' and res[1]["grade"] is None
-    assert res[2]["message"] == "No user #999999 on this site. Nothing was stored." and res[2]["userid"] == 0
+    assert res[2]["message"] == ("User #999999 is not enrolled in this course; enrol the learner first. Nothing was "
+                                 "stored.") and res[2]["userid"] == 0
     assert (res[3]["userid"], res[3]["grade"], res[3]["feedback"], res[3]["changed"]) == (b["id"], None, "Absent",
                                                                                          True)
     report = admin.call("gradereport_user_get_grade_items", {"courseid": course, "userid": b["id"]})
@@ -401,7 +457,7 @@ def test_common_errors_come_before_anything_else(admin, world):
             with pytest.raises(MoodleAPIError) as err:
                 admin.call(function, {"courseid": courseid, **params})
             assert (err.value.errorcode, err.value.moodle_message) == (
-                "coursenotfound", f"Course {courseid} does not exist."), function
+                "coursenotfound", f"Course {courseid} does not exist, or the token's user may not enter it."), function
     with pytest.raises(MoodleAPIError) as err:  # PARAM_RAW_TRIMMED: surrounding spaces are refused
         admin.call("local_lmsbridge_upsert_grade_items", {"courseid": world["course"], "items": [
             {"idnumber": " padded ", "name": "X"}]})
@@ -519,7 +575,8 @@ def test_read_courses_answers_what_core_answers_course_by_course(admin, world, s
     assert narrow["grades"] == [] and narrow["gradeitems"] == [] and len(narrow["enrolments"]) == 4
     with pytest.raises(MoodleAPIError) as err:
         read_courses(admin, [{"id": course, "enrolments": 1}, {"id": 987654321, "enrolments": 1}])
-    assert (err.value.errorcode, err.value.moodle_message) == ("coursenotfound", "Course 987654321 does not exist.")
+    assert (err.value.errorcode, err.value.moodle_message) == (
+        "coursenotfound", "Course 987654321 does not exist, or the token's user may not enter it.")
 
 
 def test_least_privileged_sync_user_can_do_everything(site, world, packages):
@@ -586,3 +643,135 @@ def test_moodles_plugin_installer_accepts_the_zip(tmp_path):
     codes = {m["code"]: m["info"] for m in report["messages"]}
     assert codes["componentmatch"] == "local_lmsbridge" and codes["requiresmoodle"] == "2024100700"
     assert not [m for m in report["messages"] if m["level"] == "error"]
+
+
+# --- hardening (issue 14): what a grader of one course can learn and do -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def teacher(site: Site, admin: MoodleClient, world: dict) -> Iterator[dict]:
+    """A token of an editing teacher of the world's course only, and a course of the site they are not in."""
+    token = site.make_teacher(f"lmsb_teacher_{world['sfx']}", world["course"])
+    other = make_course(admin, f"{world['sfx']}-other")
+    with MoodleClient(site.url, token, timeout=120) as client:
+        me = client.call("core_webservice_get_site_info")["userid"]
+        yield {"client": client, "other": other, "userid": me}
+    admin.call("core_course_delete_courses", {"courseids": [other]})
+    admin.call("core_user_delete_users", {"userids": [me]})
+
+
+def test_a_grader_learns_nothing_of_people_outside_the_course(admin, world, teacher):
+    sfx, course, outsider = world["sfx"], world["course"], world["users"][2]
+    admin.call("local_lmsbridge_upsert_grade_items", {"courseid": course, "items": [
+        {"idnumber": f"tq-{sfx}", "name": "Teacher's event"}]})
+    rows = {world["outsider"]: {"useridnumber": world["outsider"]},  # on the site, not in the course
+            f"nobody-{sfx}": {"useridnumber": f"nobody-{sfx}"},  # nowhere
+            f"#{outsider['id']}": {"userid": outsider["id"]},
+            "#987654321": {"userid": 987654321}}
+    for client in (teacher["client"], admin):
+        res = client.call("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"tq-{sfx}", "grades": [
+            dict(row, grade="5") for row in rows.values()]})["results"]
+        alike = [dict(r, useridnumber="", message=r["message"].replace(who, "WHO")) for r, who in zip(res, rows)]
+        assert alike == [alike[0]] * len(rows)
+        assert (alike[0]["status"], alike[0]["errorcode"], alike[0]["userid"]) == ("error", "usernotenrolled", 0)
+    [ok] = teacher["client"].call("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"tq-{sfx}",
+                                                                 "grades": [{"userid": world["users"][0]["id"],
+                                                                             "grade": "5"}]})["results"]
+    assert (ok["status"], ok["grade"]) == ("ok", 5)  # the teacher grades the course's own learners
+
+
+def test_read_courses_shows_identity_fields_as_core_does_to_the_same_caller(admin, world, teacher):
+    course, learners = world["course"], {u["id"] for u in world["users"][:2]}
+    for client, sees in ((teacher["client"], False), (admin, True)):
+        core = {u["id"]: u.get("idnumber", "") for u in client.call("core_enrol_get_enrolled_users", {
+            "courseid": course, "options": [{"name": "userfields", "value": "id,idnumber"}]})}
+        [state] = read_courses(client, [{"id": course, "enrolments": 1, "grades": 1}])
+        mine = {e["userid"]: e["idnumber"] for e in state["enrolments"]}
+        assert mine == core
+        assert {u: bool(mine[u]) for u in learners} == {u: sees for u in learners}
+        graded = {g["userid"]: g["useridnumber"] for g in state["grades"] if g["userid"] in learners}
+        assert graded and {bool(i) for i in graded.values()} == {sees}
+
+
+def test_a_foreign_course_answers_as_one_that_does_not_exist(world, teacher):
+    client, sfx = teacher["client"], world["sfx"]
+    calls = [("local_lmsbridge_upsert_scorm", {"section": 1, "idnumber": f"x-{sfx}", "name": "X"}),
+             ("local_lmsbridge_get_activities", {}),
+             ("local_lmsbridge_upsert_grade_items", {"items": [{"idnumber": f"x-{sfx}", "name": "X"}]}),
+             ("local_lmsbridge_set_grades", {"itemidnumber": f"x-{sfx}", "grades": [{"userid": 2, "grade": "1"}]}),
+             ("local_lmsbridge_read_courses", None)]
+    for function, params in calls:
+        answers = []
+        for courseid in (teacher["other"], 987654320):
+            args = {"courses": [{"id": courseid, "enrolments": 1}]} if params is None else {"courseid": courseid,
+                                                                                          **params}
+            with pytest.raises(MoodleAPIError) as err:
+                client.call(function, args)
+            e = err.value
+            answers.append((e.errorcode, e.exception, e.moodle_message.replace(str(courseid), "ID"), e.debuginfo))
+        assert answers[0] == answers[1], function
+        assert answers[0][0] == "coursenotfound" and answers[0][2] == (
+            "Course ID does not exist, or the token's user may not enter it."), function
+    assert client.call("local_lmsbridge_get_activities", {"courseid": world["course"]})["courseid"] == world["course"]
+
+
+def test_a_database_failure_ends_the_call_and_leaves_no_half_written_learner(site, admin, world):
+    sfx, course = world["sfx"], world["course"]
+    admin.call("local_lmsbridge_upsert_grade_items", {"courseid": course, "items": [
+        {"idnumber": f"tx-{sfx}", "name": "Transactions"}]})
+    (a, b), bad = world["idnumbers"], f"lmsbridge-fail-write-{sfx}"
+    with site.failing_writes(bad):
+        with pytest.raises(MoodleAPIError) as err:  # not a row error: the database failed, not the row
+            admin.call("local_lmsbridge_set_grades", {"courseid": course, "itemidnumber": f"tx-{sfx}", "grades": [
+                {"useridnumber": a, "grade": "4", "feedback": "fine"},
+                {"useridnumber": b, "grade": "6", "feedback": bad}]})
+    assert err.value.errorcode == "dmlwriteexception"
+    report = admin.call("gradereport_user_get_grade_items", {"courseid": course})["usergrades"]
+    grades = {u["userid"]: [i["graderaw"] for i in u["gradeitems"] if i["idnumber"] == f"tx-{sfx}"] for u in report}
+    # The learner before stays stored (own transaction); the failing one is rolled back whole, grade included.
+    assert grades[world["users"][0]["id"]] == [4] and grades[world["users"][1]["id"]] == [None]
+
+
+def test_section_at_most_the_next_one_and_never_beyond_the_site_maximum(admin, world, packages):
+    sfx = world["sfx"]
+    course = make_course(admin, f"{sfx}-sec", numsections=2)
+    full = make_course(admin, f"{sfx}-max", numsections=52)  # Moodle's default maxsections
+    try:
+        here = dict(world, course=course)
+        with pytest.raises(MoodleAPIError) as err:
+            upsert(admin, here, packages["sc-intro"].path, section=500)
+        assert (err.value.errorcode, err.value.moodle_message) == (
+            "invalidoption", 'Invalid section "500": allowed 0 to 3.')
+        assert [s["section"] for s in admin.call("core_course_get_contents", {"courseid": course})] == [0, 1, 2]
+        r = upsert(admin, here, packages["sc-intro"].path, section=3)
+        assert (r["status"], r["section"]) == ("created", 3)
+        with pytest.raises(MoodleAPIError) as err:
+            upsert(admin, dict(world, course=full), packages["sc-intro"].path, section=53)
+        assert err.value.moodle_message == 'Invalid section "53": allowed 0 to 52.'
+    finally:
+        admin.call("core_course_delete_courses", {"courseids": [course, full]})
+
+
+def test_intro_is_cleaned_as_moodles_forms_clean_it(admin, world, packages):
+    hostile = ('<p onclick="steal()">Hello <b>learners</b></p><script>alert(1)</script>'
+               '<a href="javascript:alert(2)">more</a><iframe src="https://evil.example/"></iframe>')
+    idnumber = f"intro-{world['sfx']}"
+    r = upsert(admin, world, packages["sc-intro"].path, idnumber=idnumber, intro=hostile)
+    scorms = admin.call("mod_scorm_get_scorms_by_courses", {"courseids": [world["course"]],
+                                                             "moodlewssettingraw": 1})["scorms"]
+    [stored] = [s["intro"] for s in scorms if s["id"] == r["instance"]]  # as stored, not as formatted for display
+    assert "Hello <b>learners</b>" in stored and "more" in stored
+    for active in ("<script", "alert", "onclick", "javascript:", "<iframe", "evil.example"):
+        assert active not in stored.lower(), active
+    assert upsert(admin, world, None, idnumber=idnumber, intro=hostile)["status"] == "unchanged"
+
+
+def test_check_capabilities_answers_for_the_caller_alone(admin, teacher):
+    names = ["moodle/course:create", "webservice/rest:use", "local/nothing:here"]
+    answers = {}
+    for who, client in (("admin", admin), ("teacher", teacher["client"])):
+        got = client.call("local_lmsbridge_check_capabilities", {"capabilities": names})["capabilities"]
+        assert [c["name"] for c in got] == names
+        answers[who] = [(c["known"], c["allowed"]) for c in got]
+    assert answers == {"admin": [(True, True), (True, True), (False, False)],
+                       "teacher": [(True, False), (True, True), (False, False)]}

@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from lmsbridge.cli import cli
 from lmsbridge.moodle import MoodleAPIError, MoodleClient
-from lmsbridge.plugin_zip import DOCTOR_HINT, PLUGIN_FUNCTIONS
+from lmsbridge.moodle import PLUGIN_FUNCTIONS
+from lmsbridge.plugin_zip import DOCTOR_HINT
 from lmsbridge.sandbox import Sandbox
 from lmsbridge.sandbox.functions.lmsbridge_plugin import PROTECT_DOWNLOADS
 
@@ -176,6 +177,21 @@ def test_a_user_outside_the_course_cannot_enter_it(sb: Sandbox) -> None:
     with MoodleClient(sb.url, sb.add_token(capabilities=caps)) as weak:
         with pytest.raises(MoodleAPIError) as err:  # hidden course, no moodle/course:viewhiddencourses
             weak.call("local_lmsbridge_get_activities", {"courseid": course})
-        assert err.value.errorcode == "errorcoursecontextnotvalid"
+        assert err.value.errorcode == "coursenotfound"  # as for a course that does not exist
     with MoodleClient(sb.url, sb.add_token(capabilities=caps + ["moodle/course:viewhiddencourses"])) as ok:
         assert ok.call("local_lmsbridge_get_activities", {"courseid": course})["scorms"] == []
+
+
+def test_doctor_names_the_capabilities_the_sync_user_lacks(sb: Sandbox) -> None:
+    from lmsbridge.capabilities import SYNC_USER_CAPABILITIES
+
+    uid = sb.db.create_user(username="syncer", firstname="Sync", lastname="User", email="s@example.invalid")
+    lacking = [c for c in SYNC_USER_CAPABILITIES if c not in ("moodle/grade:edit", "moodle/user:viewalldetails")]
+    token = sb.add_token(userid=uid, capabilities=lacking)
+    result = CliRunner().invoke(cli, ["doctor", "--url", sb.url], env={"LMSBRIDGE_MOODLE_TOKEN": token})
+    assert result.exit_code == 4, result.output
+    assert "lacks 2 capabilities of the README's list: moodle/user:viewalldetails, moodle/grade:edit" in result.output
+    assert "'Edit grades' (moodle/grade:edit): allow it in that role" in result.output
+    full = sb.add_token(userid=uid, capabilities=list(SYNC_USER_CAPABILITIES))
+    result = CliRunner().invoke(cli, ["doctor", "--url", sb.url], env={"LMSBRIDGE_MOODLE_TOKEN": full})
+    assert result.exit_code == 0 and "Ready" in result.output

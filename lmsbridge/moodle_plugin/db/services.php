@@ -63,4 +63,11 @@ $functions = [
         'type' => 'write',
         'capabilities' => 'moodle/grade:edit',
     ],
+    'local_lmsbridge_check_capabilities' => [
+        'classname' => 'local_lmsbridge\external\check_capabilities',
+        'description' => 'Which of the given capabilities the calling user has in the system context '
+            . '(for lmsbridge doctor).',
+        'type' => 'read',
+        'capabilities' => '',
+    ],
 ];

@@ -35,6 +35,18 @@ def _images(call: Call) -> dict[str, str]:
     return {"profileimageurlsmall": f"{base}/f2", "profileimageurl": f"{base}/f1"}
 
 
+# Site setting showuseridentity (Moodle's default: e-mail only); set with sb.db.set_config(SHOW_IDENTITY, "...").
+SHOW_IDENTITY = "showuseridentity"
+
+
+def idnumber_visible(call: Call, userid: int) -> bool:
+    """user_get_user_details()' rule for the idnumber: one of the identity fields shown to the caller
+    (showuseridentity and moodle/site:viewuseridentity), or moodle/user:viewalldetails, or the caller's own."""
+    shown = (call.store.config(SHOW_IDENTITY) or "email").split(",")
+    return (("idnumber" in shown and call.has("moodle/site:viewuseridentity"))
+            or call.has("moodle/user:viewalldetails") or userid == call.userid)
+
+
 def _identity(u: dict[str, Any]) -> dict[str, Any]:
     """Who the user is, as both user_get_user_details() and the course view start (empty fields left out)."""
     out: dict[str, Any] = {"id": u["id"], "username": u["username"], "firstname": u["firstname"],
@@ -70,6 +82,8 @@ def course_user_details(call: Call, u: dict[str, Any], courseid: int) -> dict[st
     """The same user seen in a course (core_enrol_get_enrolled_users): roles, groups, enrolled courses."""
     store = call.store
     out = _identity(u)
+    if not idnumber_visible(call, u["id"]):
+        out.pop("idnumber", None)
     out.update(firstaccess=u["firstaccess"], lastaccess=u["lastaccess"], lastcourseaccess=0)
     if u["city"]:
         out["city"] = u["city"]

@@ -14,13 +14,17 @@ import hashlib
 import html
 import io
 import re
+import sqlite3
 import zipfile
 from typing import Any
 
 from lxml import etree
 
+from lmsbridge.capabilities import SYNC_USER_CAPABILITIES
+from lmsbridge.sandbox.functions._shapes import idnumber_visible
 from lmsbridge.sandbox.functions.enrol import active_sql
-from lmsbridge.sandbox.errors import InvalidParameter, MoodleException
+from lmsbridge.sandbox.errors import DmlWrite, InvalidParameter, MoodleException
+from lmsbridge.sandbox.htmlclean import clean_html
 from lmsbridge.sandbox.params import ALPHA, BOOL, DEFAULT, FLOAT, INT, RAW, TEXT, Multiple, Single, Value
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import CONTEXT_MODULE, CONTEXT_USER, Store, now
@@ -53,7 +57,7 @@ CAPABILITY_LABELS = {
 
 # lang/en/local_lmsbridge.php (the plugin's) and mod/scorm/lang/en/scorm.php (Moodle's validation messages).
 STRINGS = {
-    "coursenotfound": "Course {} does not exist.",
+    "coursenotfound": "Course {} does not exist, or the token's user may not enter it.",
     "draftfilemissing": "No file in draft area {} of this user. Upload the package through webservice/upload.php "
                         "with the same token and pass the itemid it returns.",
     "draftfilemultiple": "Draft area {itemid} holds {count} files; upload the package alone (one file per draft "
@@ -75,7 +79,6 @@ STRINGS = {
     "packagerequired": 'Activity "{}" does not exist yet: a package (draftitemid) is required to create it.',
     "usermissing": "The row names no learner: give useridnumber or userid.",
     "usernotenrolled": "User {} is not enrolled in this course; enrol the learner first. Nothing was stored.",
-    "usernotfound": "No user {} on this site. Nothing was stored.",
     "useridnumberduplicate": "Several users have the idnumber {}; make user idnumbers unique. Nothing was stored.",
     "warning_apponlineonly": "The package is {}: the Moodle app plays it online only (it downloads SCORM 1.2 "
                              "packages for offline use).",
@@ -96,9 +99,13 @@ PROTECT_DOWNLOADS = "scorm/protectpackagedownloads"
 MANIFEST_MAX_BYTES = 16 * 1024 * 1024  # a manifest larger than this is treated as unreadable (zip bombs)
 
 
+class PluginError(MoodleException):
+    """A moodle_exception of module local_lmsbridge (set_grades tells its own row errors from the rest by it)."""
+
+
 def _error(code: str, *args: Any, **kw: Any) -> MoodleException:
     """moodle_exception($code, 'local_lmsbridge', '', $a): the message is the plugin's string filled in."""
-    return MoodleException(code, STRINGS[code].format(*args, **kw))
+    return PluginError(code, STRINGS[code].format(*args, **kw))
 
 
 def _php(value: Any) -> str:
@@ -120,7 +127,8 @@ def _trimmed(value: str, *path: str) -> None:
 
 
 def _course(call: Call, courseid: int) -> dict[str, Any]:
-    """lookup::course(), validate_context() and the course context's access rule, in the plugin's order."""
+    """lookup::enter(): the course once validate_context() let the caller in. A course that does not exist and
+    one the caller may not enter answer alike (coursenotfound), so a token of one course learns nothing of others."""
     course = call.store.one("SELECT * FROM course WHERE id = ?", courseid)
     if course is None or courseid == 1:
         raise _error("coursenotfound", courseid)
@@ -129,10 +137,7 @@ def _course(call: Call, courseid: int) -> dict[str, Any]:
         enrolled = call.store.is_enrolled(courseid, call.userid)
         hidden_ok = course["visible"] or "moodle/course:viewhiddencourses" in caps
         if not hidden_ok or not (enrolled or "moodle/course:view" in caps):
-            raise MoodleException(
-                "errorcoursecontextnotvalid",
-                f"You cannot execute functions in the course context (course id:{courseid}). The context error "
-                "message was: Course or activity not accessible.")
+            raise _error("coursenotfound", courseid)
     return course
 
 
@@ -329,6 +334,17 @@ def _settings(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MAX_SECTIONS = "moodlecourse/maxsections"  # site setting; Moodle's default 52
+
+
+def _check_section(store: Store, courseid: int, section: int) -> None:
+    """upsert_scorm::check_section(): at most the next section, and a new one not beyond the site's maximum."""
+    last = int(store.scalar("SELECT COALESCE(MAX(section), 0) FROM course_sections WHERE course = ?", courseid))
+    allowed = last + 1 if last < int(store.config(MAX_SECTIONS) or 52) else last
+    if section > allowed:
+        raise _error("invalidoption", name="section", value=section, allowed=f"0 to {allowed}")
+
+
 def _differs(stored: Any, wanted: Any) -> bool:
     """upsert_scorm::differs(): numbers compared as numbers, the rest as strings (None as empty)."""
     if isinstance(wanted, (int, float)) and not isinstance(wanted, bool):
@@ -430,8 +446,10 @@ def upsert_scorm(call: Call, **p: Any) -> dict[str, Any]:
                                f'parameter: the value is "{p["completionstatus"]}", the server was expecting '
                                f'"{ALPHAEXT}" type')
     settings = _settings(p)
+    p["intro"] = clean_html(p["intro"])  # clean_text(): no script planted through the token
     course = _course(call, p["courseid"])
     _require(call, "moodle/course:manageactivities")
+    _check_section(store, course["id"], p["section"])
     cm = _course_module(store, course["id"], p["idnumber"])
     if cm and cm["modname"] != "scorm":
         raise _error("idnumbertaken", p["idnumber"])
@@ -512,26 +530,33 @@ def _gradeitems(store: Store, courseid: int, prefix: str) -> list[dict[str, Any]
             if r["idnumber"].startswith(prefix)]
 
 
-def _enrolments(store: Store, courseid: int, at: int) -> list[dict[str, Any]]:
-    rows = store.q(f"SELECT u.id, u.idnumber, MAX(CASE WHEN {active_sql(at)} THEN 1 ELSE 0 END) AS active "
+def _enrolments(call: Call, courseid: int) -> list[dict[str, Any]]:
+    """course_state::enrolments(): the idnumber only to a caller who may see it (course_state::idnumbers_visible)."""
+    store = call.store
+    rows = store.q(f"SELECT u.id, u.idnumber, MAX(CASE WHEN {active_sql(call.now)} THEN 1 ELSE 0 END) AS active "
                    "FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid AND e.courseid = ? JOIN user u ON "
                    "u.id = ue.userid AND u.deleted = 0 GROUP BY u.id ORDER BY u.id", courseid)
     roles: dict[int, list[int]] = {}
     for ra in store.q("SELECT userid, roleid FROM role_assignments WHERE courseid = ? ORDER BY userid, roleid",
                       courseid):
         roles.setdefault(ra["userid"], []).append(ra["roleid"])
-    return [{"userid": r["id"], "idnumber": r["idnumber"] or "", "active": bool(r["active"]),
-             "roles": roles.get(r["id"], [])} for r in rows]
+    return [{"userid": r["id"], "idnumber": (r["idnumber"] or "") if idnumber_visible(call, r["id"]) else "",
+             "active": bool(r["active"]), "roles": roles.get(r["id"], [])} for r in rows]
 
 
-def _grades(store: Store, courseid: int, prefix: str) -> list[dict[str, Any]]:
-    rows = store.q("SELECT u.id AS userid, u.idnumber AS useridnumber, gi.idnumber AS itemidnumber, gg.finalgrade, "
-                   "gg.feedback FROM grade_items gi JOIN grade_grades gg ON gg.itemid = gi.id JOIN user u ON "
-                   "u.id = gg.userid AND u.deleted = 0 WHERE gi.courseid = ? AND gi.idnumber != '' AND "
-                   "u.idnumber != '' AND gg.finalgrade IS NOT NULL ORDER BY u.id, gi.sortorder, gi.id", courseid)
-    return [{"userid": r["userid"], "useridnumber": r["useridnumber"], "itemidnumber": r["itemidnumber"],
-             "grade": float(r["finalgrade"]), "feedback": r["feedback"] or ""}
-            for r in rows if r["itemidnumber"].startswith(prefix) and r["useridnumber"].startswith(prefix)]
+def _grades(call: Call, courseid: int, prefix: str) -> list[dict[str, Any]]:
+    """course_state::grades(): a caller who may not see idnumbers gets every user's grades, useridnumber empty."""
+    visible = idnumber_visible(call, 0)
+    rows = call.store.q("SELECT u.id AS userid, u.idnumber AS useridnumber, gi.idnumber AS itemidnumber, "
+                        "gg.finalgrade, gg.feedback FROM grade_items gi JOIN grade_grades gg ON gg.itemid = gi.id "
+                        "JOIN user u ON u.id = gg.userid AND u.deleted = 0 WHERE gi.courseid = ? AND "
+                        "gi.idnumber != '' AND gg.finalgrade IS NOT NULL ORDER BY u.id, gi.sortorder, gi.id",
+                        courseid)
+    return [{"userid": r["userid"],
+             "useridnumber": (r["useridnumber"] or "") if visible or r["userid"] == call.userid else "",
+             "itemidnumber": r["itemidnumber"], "grade": float(r["finalgrade"]), "feedback": r["feedback"] or ""}
+            for r in rows if r["itemidnumber"].startswith(prefix)
+            and (not visible or (r["useridnumber"] or "") != "" and r["useridnumber"].startswith(prefix))]
 
 
 def _competencies(store: Store, courseid: int) -> list[str]:
@@ -555,14 +580,14 @@ def read_courses(call: Call, courses: list[dict[str, Any]], idnumberprefix: str)
         if want["enrolments"]:
             _require(call, "moodle/course:viewparticipants")
             _require(call, "moodle/course:enrolreview")
-            state["enrolments"] = _enrolments(store, course["id"], call.now)
+            state["enrolments"] = _enrolments(call, course["id"])
         if want["activities"]:
             _require(call, "moodle/course:manageactivities")
             state["scorms"] = _scorms(store, course["id"], idnumberprefix)
             state["gradeitems"] = _gradeitems(store, course["id"], idnumberprefix)
         if want["grades"]:
             _require(call, "moodle/grade:viewall")
-            state["grades"] = _grades(store, course["id"], idnumberprefix)
+            state["grades"] = _grades(call, course["id"], idnumberprefix)
         if want["competencies"]:
             _require(call, "moodle/competency:coursecompetencyview")
             state["competencies"] = _competencies(store, course["id"])
@@ -625,17 +650,19 @@ FORMAT_PLAIN = 2
 _PHP_NUMERIC = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def _learner(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+def _learner(store: Store, courseid: int, row: dict[str, Any]) -> dict[str, Any]:
+    """set_grades::learner(): among the users enrolled in the course only; absent and elsewhere answer alike."""
     if row["useridnumber"] != "":
-        users = store.q("SELECT id, idnumber FROM user WHERE idnumber = ? AND deleted = 0", row["useridnumber"])
-        who = row["useridnumber"]
+        where, arg, who = "u.idnumber = ?", row["useridnumber"], row["useridnumber"]
     elif row["userid"] > 0:
-        users = store.q("SELECT id, idnumber FROM user WHERE id = ? AND deleted = 0", row["userid"])
-        who = f"#{row['userid']}"
+        where, arg, who = "u.id = ?", row["userid"], f"#{row['userid']}"
     else:
         raise _error("usermissing")
+    users = store.q("SELECT DISTINCT u.id, u.idnumber FROM user u JOIN user_enrolments ue ON ue.userid = u.id "
+                    f"JOIN enrol e ON e.id = ue.enrolid AND e.courseid = ? WHERE {where} AND u.deleted = 0",
+                    courseid, arg)
     if not users:
-        raise _error("usernotfound", who)
+        raise _error("usernotenrolled", who)
     if len(users) > 1:
         raise _error("useridnumberduplicate", who)
     return users[0]
@@ -693,18 +720,48 @@ def set_grades(call: Call, courseid: int, itemidnumber: str, grades: list[dict[s
     for row in grades:
         result: dict[str, Any] = {"useridnumber": row["useridnumber"], "userid": 0, "status": "error",
                                   "changed": False, "errorcode": "", "message": "", "grade": None, "feedback": ""}
+        user: dict[str, Any] | None = None
         try:
-            user = _learner(store, row)
-            result["userid"] = user["id"]
-            if not store.is_enrolled(course["id"], user["id"]):
-                raise _error("usernotenrolled", row["useridnumber"] or f"#{user['id']}")
-            result["changed"] = _store_grade(store, item, user["id"], row)
-            result["status"] = "ok"
+            user = _learner(store, course["id"], row)
+            store.execute("SAVEPOINT learner")  # one transaction per learner
+            try:
+                result["changed"] = _store_grade(store, item, user["id"], row)
+            except BaseException:
+                store.execute("ROLLBACK TO learner")
+                store.execute("RELEASE learner")
+                raise
+            store.execute("RELEASE learner")
+            result["userid"], result["status"] = user["id"], "ok"
             stored = store.one("SELECT * FROM grade_grades WHERE itemid = ? AND userid = ?", item["id"], user["id"])
             result["grade"] = None if stored is None or stored["finalgrade"] is None else float(stored["finalgrade"])
             result["feedback"] = (stored or {}).get("feedback") or ""
-        except MoodleException as e:
+        except PluginError as e:
+            result["userid"] = user["id"] if user else 0
             result["errorcode"], result["message"] = e.errorcode or "", e.message
+        except sqlite3.Error as e:
+            # Not the row's fault: the call fails, the learners before stay stored (as Moodle's dml_write_exception
+            # in debug mode, the SQL and its parameters in debuginfo).
+            raise DmlWrite(f"{e}\nINSERT INTO mdl_grade_grades (itemid, userid, finalgrade, feedback) "
+                           f"VALUES ($1,$2,$3,$4)\n[array (\n  'itemid' => {item['id']},\n  'userid' => "
+                           f"{user['id'] if user else 0},\n  'feedback' => '{row['feedback']}',\n)]") from e
         results.append(result)
     return {"itemid": item["id"], "grademin": float(item["grademin"]), "grademax": float(item["grademax"]),
             "results": results}
+
+
+# --- local_lmsbridge_check_capabilities ---------------------------------------------------------------------------
+
+
+@function("local_lmsbridge_check_capabilities", {"capabilities": Multiple(Value(RAW_TRIMMED))}, write=False,
+          component=PLUGIN_COMPONENT)
+def check_capabilities(call: Call, capabilities: list[str]) -> dict[str, Any]:
+    """Which of the capabilities the token's own user has in the system context (for lmsbridge doctor)."""
+    for name in capabilities:
+        _trimmed(name, "capabilities")
+    return {"capabilities": [{"name": name, "known": _known_capability(name),
+                              "allowed": _known_capability(name) and call.has(name)} for name in capabilities]}
+
+
+def _known_capability(name: str) -> bool:
+    """get_capability_info() !== null, for the names the sandbox knows of (lmsbridge's list and the plugin's)."""
+    return name in SYNC_USER_CAPABILITIES or name in CAPABILITY_LABELS

@@ -276,6 +276,8 @@ class BatchedApplier:
                     p["enddate"] = x["enddate"]
                 if x.get("lang"):
                     p["lang"] = x["lang"]
+                if x.get("numsections"):
+                    p["numsections"] = x["numsections"]
                 return p
             p = {"id": self.books.id("course", a.key)}
             for k, v in x.items():

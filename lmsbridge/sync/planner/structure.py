@@ -55,16 +55,23 @@ def plan_courses(desired: DesiredState, actual: ActualState) -> tuple[Part, set[
                 hint="rename that course's shortname in Moodle, or give it the idnumber "
                      f"{c.key!r} if lmsbridge should take it over"))
     available: set[str] = set()
+    # A new course gets the sections its activities go to: the plugin adds at most the next section.
+    sections: dict[str, int] = {}
+    for activity in desired.activities.values():
+        sections[activity.course] = max(sections.get(activity.course, 0), activity.section)
     for key, want in desired.courses.items():
         have = actual.courses.get(key)
         if have is None:
             if key in clashed:
                 continue
             available.add(key)
-            part.act("course", key, "create", None, {
+            fields: dict[str, Any] = {
                 "shortname": want.shortname, "fullname": want.fullname, "category": want.category,
-                "summary": want.summary, "startdate": want.startdate, "enddate": want.enddate, "lang": want.lang},
-                want.source, f"new course of {want.programme} {want.intake}")
+                "summary": want.summary, "startdate": want.startdate, "enddate": want.enddate, "lang": want.lang}
+            if key in sections:
+                fields["numsections"] = sections[key]
+            part.act("course", key, "create", None, fields, want.source,
+                     f"new course of {want.programme} {want.intake}")
             continue
         available.add(key)
         part.known("course", key, have.id)

@@ -58,9 +58,7 @@ class get_activities extends external_api {
     public static function execute(int $courseid, string $idnumberprefix = ''): array {
         $p = self::validate_parameters(self::execute_parameters(),
             ['courseid' => $courseid, 'idnumberprefix' => $idnumberprefix]);
-        $course = lookup::course($p['courseid']);
-        $context = \context_course::instance($course->id);
-        self::validate_context($context);
+        [$course, $context] = lookup::enter($p['courseid']);
         require_capability('moodle/course:manageactivities', $context);
 
         return ['courseid' => (int)$course->id, 'scorms' => course_state::scorms($course->id, $p['idnumberprefix']),

@@ -73,9 +73,7 @@ class read_courses extends external_api {
         $prefix = $p['idnumberprefix'];
         $out = [];
         foreach ($p['courses'] as $want) {
-            $course = lookup::course($want['id']);
-            $context = \context_course::instance($course->id);
-            self::validate_context($context);
+            [$course, $context] = lookup::enter($want['id']);
             $state = ['courseid' => (int)$course->id];
             if ($want['enrolments']) {
                 require_capability('moodle/course:viewparticipants', $context);
@@ -89,7 +87,7 @@ class read_courses extends external_api {
             }
             if ($want['grades']) {
                 require_capability('moodle/grade:viewall', $context);
-                $state['grades'] = course_state::grades($course->id, $prefix);
+                $state['grades'] = course_state::grades($context, $prefix);
             }
             if ($want['competencies']) {
                 if (!\core_competency\api::is_enabled()) {

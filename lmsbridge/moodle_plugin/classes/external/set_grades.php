@@ -26,9 +26,10 @@ use local_lmsbridge\local\lookup;
 /**
  * local_lmsbridge_set_grades: grades with feedback on one manual grade item, one result per learner.
  *
- * Unlike core_grades_update_grades this keeps the feedback, refuses unknown users, users not enrolled in the
- * course and grades outside the item's range (each reported on its own row, nothing stored for it, the other
- * rows go on), and reads back what Moodle stored.
+ * Unlike core_grades_update_grades this keeps the feedback, refuses learners not enrolled in the course
+ * (whether they exist elsewhere or not, alike) and grades outside the item's range (each reported on its own
+ * row, nothing stored for it, the other rows go on), stores each learner in a transaction of its own, and reads
+ * back what Moodle stored. A database failure is not a row's fault: it ends the call.
  *
  * @package    local_lmsbridge
  * @copyright  2026 lmsbridge contributors
@@ -67,9 +68,7 @@ class set_grades extends external_api {
         require_once($CFG->libdir . '/gradelib.php');
         $p = self::validate_parameters(self::execute_parameters(),
             ['courseid' => $courseid, 'itemidnumber' => $itemidnumber, 'grades' => $grades]);
-        $course = lookup::course($p['courseid']);
-        $context = \context_course::instance($course->id);
-        self::validate_context($context);
+        [$course, $context] = lookup::enter($p['courseid']);
         require_capability('moodle/grade:edit', $context);
 
         $gradeitem = lookup::manual_grade_item($course->id, $p['itemidnumber']);
@@ -85,21 +84,31 @@ class set_grades extends external_api {
             $result = ['useridnumber' => $row['useridnumber'], 'userid' => 0, 'status' => 'error', 'changed' => false,
                 'errorcode' => '', 'message' => '', 'grade' => null, 'feedback' => ''];
             try {
-                $user = self::learner($row);
-                $result['userid'] = (int)$user->id;
-                if (!is_enrolled($context, $user->id)) {
-                    throw new \moodle_exception('usernotenrolled', 'local_lmsbridge', '',
-                        $row['useridnumber'] !== '' ? $row['useridnumber'] : '#' . $user->id);
+                $user = self::learner($context, $row);
+                // One transaction per learner: a refused row leaves nothing of itself behind.
+                $transaction = $DB->start_delegated_transaction();
+                try {
+                    $result['changed'] = self::store($gradeitem, (int)$user->id, $row);
+                    $transaction->allow_commit();
+                } catch (\Throwable $e) {
+                    $transaction->rollback($e); // Rethrows $e once rolled back.
                 }
-                $result['changed'] = self::store($gradeitem, (int)$user->id, $row);
+                $result['userid'] = (int)$user->id;
                 $result['status'] = 'ok';
                 $stored = new \grade_grade(['itemid' => $gradeitem->id, 'userid' => $user->id]);
                 $result['grade'] = $stored->finalgrade === null ? null : (float)$stored->finalgrade;
                 $result['feedback'] = (string)$stored->feedback;
             } catch (\moodle_exception $e) {
+                if ($e->module !== 'local_lmsbridge') {
+                    // A database or core failure is no verdict on the row: the call fails (earlier learners
+                    // stay stored, each in its own committed transaction).
+                    throw $e;
+                }
+                $result['userid'] = isset($user) ? (int)$user->id : 0;
                 $result['errorcode'] = $e->errorcode;
                 $result['message'] = $e->getMessage();
             }
+            unset($user);
             $results[] = $result;
         }
         return ['itemid' => (int)$gradeitem->id, 'grademin' => (float)$gradeitem->grademin,
@@ -107,24 +116,35 @@ class set_grades extends external_api {
     }
 
     /**
-     * The learner of a row: one existing, undeleted user.
+     * The learner of a row, looked up among the users enrolled in the course only (any enrolment, any status).
      *
+     * Someone who is not in the course, exists elsewhere on the site or not at all answers alike
+     * (usernotenrolled, no user id): a grader of one course learns nothing of the site's other users.
+     *
+     * @param \context_course $context
      * @param array $row
      * @return \stdClass user record (id, idnumber)
      */
-    protected static function learner(array $row): \stdClass {
+    protected static function learner(\context_course $context, array $row): \stdClass {
         global $DB;
         if ($row['useridnumber'] !== '') {
-            $users = $DB->get_records('user', ['idnumber' => $row['useridnumber'], 'deleted' => 0], '', 'id, idnumber');
+            $where = 'u.idnumber = :idnumber';
+            $params = ['idnumber' => $row['useridnumber']];
             $who = $row['useridnumber'];
         } else if ($row['userid'] > 0) {
-            $users = $DB->get_records('user', ['id' => $row['userid'], 'deleted' => 0], '', 'id, idnumber');
+            $where = 'u.id = :userid';
+            $params = ['userid' => $row['userid']];
             $who = '#' . $row['userid'];
         } else {
             throw new \moodle_exception('usermissing', 'local_lmsbridge');
         }
+        [$enrolled, $eparams] = get_enrolled_sql($context);
+        $users = $DB->get_records_sql("SELECT u.id, u.idnumber
+                                         FROM {user} u
+                                         JOIN ($enrolled) je ON je.id = u.id
+                                        WHERE $where AND u.deleted = 0", $params + $eparams);
         if (!$users) {
-            throw new \moodle_exception('usernotfound', 'local_lmsbridge', '', $who);
+            throw new \moodle_exception('usernotenrolled', 'local_lmsbridge', '', $who);
         }
         if (count($users) > 1) {
             throw new \moodle_exception('useridnumberduplicate', 'local_lmsbridge', '', $who);

@@ -64,9 +64,7 @@ class upsert_grade_items extends external_api {
         global $CFG, $DB;
         require_once($CFG->libdir . '/gradelib.php');
         $p = self::validate_parameters(self::execute_parameters(), ['courseid' => $courseid, 'items' => $items]);
-        $course = lookup::course($p['courseid']);
-        $context = \context_course::instance($course->id);
-        self::validate_context($context);
+        [$course, $context] = lookup::enter($p['courseid']);
         require_capability('moodle/grade:manage', $context);
 
         $seen = [];

@@ -116,11 +116,13 @@ class upsert_scorm extends external_api {
             'visible' => $visible,
         ]);
         $settings = self::settings($p);
+        // As an editor form stores it for a user without the trust to post raw HTML (no trusttext): purified, so
+        // a token cannot plant script in an activity that every learner opens.
+        $p['intro'] = clean_text($p['intro'], FORMAT_HTML);
 
-        $course = lookup::course($p['courseid']);
-        $context = \context_course::instance($course->id);
-        self::validate_context($context);
+        [$course, $context] = lookup::enter($p['courseid']);
         require_capability('moodle/course:manageactivities', $context);
+        self::check_section($course, $p['section']);
 
         $cm = lookup::course_module($course->id, $p['idnumber']);
         if ($cm && $cm->modname !== 'scorm') {
@@ -435,6 +437,23 @@ class upsert_scorm extends external_api {
             moveto_module(get_coursemodule_from_id('scorm', $cm->id, 0, false, MUST_EXIST), $sectioninfo);
         }
         return [$cm->id, 'updated', $packagechanged];
+    }
+
+    /**
+     * Refuses a section beyond the next one, or a new one beyond the site's maximum (moodlecourse maxsections),
+     * which course_create_sections_if_missing() would otherwise create, with every empty section in between.
+     *
+     * @param \stdClass $course
+     * @param int $section
+     */
+    protected static function check_section(\stdClass $course, int $section): void {
+        $format = course_get_format($course);
+        $last = (int)$format->get_last_section_number();
+        $allowed = $last < (int)$format->get_max_sections() ? $last + 1 : $last;
+        if ($section > $allowed) {
+            throw new \moodle_exception('invalidoption', 'local_lmsbridge', '', (object)[
+                'name' => 'section', 'value' => $section, 'allowed' => "0 to $allowed"]);
+        }
     }
 
     /**

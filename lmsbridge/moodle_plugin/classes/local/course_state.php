@@ -90,11 +90,14 @@ class course_state {
      * "active" is true when one of the user's enrolments is active now, as get_enrolled_join() decides it
      * (enrolment and method enabled, started, not ended; "now" rounded as core rounds it).
      *
+     * The idnumber is given only to a caller who may see it (idnumbers_visible()), as core gives it.
+     *
      * @param \context_course $context
      * @return array[]
      */
     public static function enrolments(\context_course $context): array {
-        global $DB;
+        global $DB, $USER;
+        $visible = self::idnumbers_visible($context);
         $now = round(time(), -2);
         $sql = "SELECT u.id, u.idnumber,
                        MAX(CASE WHEN ue.status = :active AND e.status = :enabled AND ue.timestart < :now1
@@ -114,40 +117,62 @@ class course_state {
         $rs->close();
         $out = [];
         foreach ($users as $u) {
-            $out[] = ['userid' => (int)$u->id, 'idnumber' => (string)$u->idnumber, 'active' => (bool)$u->isactive,
+            $idnumber = ($visible || $u->id == $USER->id) ? (string)$u->idnumber : '';
+            $out[] = ['userid' => (int)$u->id, 'idnumber' => $idnumber, 'active' => (bool)$u->isactive,
                 'roles' => array_values($roles[$u->id] ?? [])];
         }
         return $out;
     }
 
     /**
-     * The final grades (not empty) of users whose idnumber starts with the prefix in the items whose idnumber
-     * starts with it (manual items and activities alike), with the feedback as stored.
+     * The final grades (not empty) in the items whose idnumber starts with the prefix (manual items and
+     * activities alike), with the feedback as stored, of the users whose idnumber starts with it too.
      *
-     * @param int $courseid
+     * A caller who may not see users' idnumbers (idnumbers_visible()) gets every user's grades with an empty
+     * useridnumber: filtering on a value they may not see would tell it to them.
+     *
+     * @param \context_course $context
      * @param string $prefix
      * @return array[]
      */
-    public static function grades(int $courseid, string $prefix): array {
-        global $DB;
+    public static function grades(\context_course $context, string $prefix): array {
+        global $DB, $USER;
+        $visible = self::idnumbers_visible($context);
+        $byuser = $visible ? "AND u.idnumber <> '' AND " . $DB->sql_like('u.idnumber', ':prefix2') : '';
         $sql = "SELECT gg.id, u.id AS userid, u.idnumber AS useridnumber, gi.idnumber AS itemidnumber,
                        gg.finalgrade, gg.feedback
                   FROM {grade_items} gi
                   JOIN {grade_grades} gg ON gg.itemid = gi.id
                   JOIN {user} u ON u.id = gg.userid AND u.deleted = 0
-                 WHERE gi.courseid = :course AND gi.idnumber <> '' AND u.idnumber <> ''
+                 WHERE gi.courseid = :course AND gi.idnumber <> ''
                        AND gg.finalgrade IS NOT NULL
                        AND " . $DB->sql_like('gi.idnumber', ':prefix1') . "
-                       AND " . $DB->sql_like('u.idnumber', ':prefix2') . "
+                       $byuser
               ORDER BY u.id, gi.sortorder, gi.id";
         $like = self::like($prefix);
+        $params = ['course' => $context->instanceid, 'prefix1' => $like] + ($visible ? ['prefix2' => $like] : []);
         $out = [];
-        foreach ($DB->get_records_sql($sql, ['course' => $courseid, 'prefix1' => $like, 'prefix2' => $like]) as $r) {
-            $out[] = ['userid' => (int)$r->userid, 'useridnumber' => $r->useridnumber,
+        foreach ($DB->get_records_sql($sql, $params) as $r) {
+            $out[] = ['userid' => (int)$r->userid,
+                'useridnumber' => ($visible || $r->userid == $USER->id) ? (string)$r->useridnumber : '',
                 'itemidnumber' => $r->itemidnumber, 'grade' => (float)$r->finalgrade,
                 'feedback' => (string)$r->feedback];
         }
         return $out;
+    }
+
+    /**
+     * Whether the caller may see users' idnumbers in this course, decided as core_enrol_get_enrolled_users
+     * decides it (user_get_user_details()): idnumber is one of the identity fields shown to the caller
+     * (site setting showuseridentity, capability moodle/site:viewuseridentity, hidden fields), or the caller
+     * has moodle/user:viewalldetails. (Everyone sees their own.)
+     *
+     * @param \context_course $context
+     * @return bool
+     */
+    public static function idnumbers_visible(\context_course $context): bool {
+        return in_array('idnumber', \core_user\fields::get_identity_fields($context, false), true)
+            || has_capability('moodle/user:viewalldetails', $context);
     }
 
     /**

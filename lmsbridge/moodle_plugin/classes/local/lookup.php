@@ -73,18 +73,33 @@ class lookup {
     }
 
     /**
-     * The course record, or the error a caller can act on.
+     * The course and its context, once the caller is known to be allowed in: validate_context() done.
+     *
+     * "Does not exist" and "exists but you cannot enter it" answer alike (coursenotfound), so a token of one
+     * course learns nothing of the others, not even whether an id is taken. The site course is no course here.
      *
      * @param int $courseid
-     * @return \stdClass
+     * @return array [\stdClass $course, \context_course $context]
      * @throws \moodle_exception coursenotfound
      */
-    public static function course(int $courseid): \stdClass {
+    public static function enter(int $courseid): array {
         global $DB;
-        $course = $DB->get_record('course', ['id' => $courseid]);
-        if (!$course || $courseid == SITEID) {
+        $course = $courseid == SITEID ? null : $DB->get_record('course', ['id' => $courseid]);
+        if (!$course) {
             throw new \moodle_exception('coursenotfound', 'local_lmsbridge', '', $courseid);
         }
-        return $course;
+        $context = \context_course::instance($course->id);
+        try {
+            \core_external\external_api::validate_context($context);
+        } catch (\moodle_exception $e) {
+            // require_login() refused (requireloginerror), or the token is restricted to another context.
+            $refused = in_array($e->errorcode, ['requireloginerror', 'errorcoursecontextnotvalid'], true)
+                || $e instanceof \core_external\restricted_context_exception;
+            if (!$refused) {
+                throw $e;
+            }
+            throw new \moodle_exception('coursenotfound', 'local_lmsbridge', '', $courseid);
+        }
+        return [$course, $context];
     }
 }

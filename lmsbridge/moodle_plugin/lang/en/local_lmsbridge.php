@@ -24,7 +24,7 @@
 
 defined('MOODLE_INTERNAL') || die();
 
-$string['coursenotfound'] = 'Course {$a} does not exist.';
+$string['coursenotfound'] = 'Course {$a} does not exist, or the token\'s user may not enter it.';
 $string['draftfilemissing'] = 'No file in draft area {$a} of this user. Upload the package through webservice/upload.php with the same token and pass the itemid it returns.';
 $string['draftfilemultiple'] = 'Draft area {$a->itemid} holds {$a->count} files; upload the package alone (one file per draft itemid).';
 $string['gradeitemlocked'] = 'Grade item "{$a}" is locked in the gradebook; unlock it to change grades.';
@@ -44,7 +44,6 @@ $string['pluginname'] = 'lmsbridge companion';
 $string['privacy:metadata'] = 'The lmsbridge companion plugin stores no personal data of its own; grades it sets are stored by the gradebook.';
 $string['usermissing'] = 'The row names no learner: give useridnumber or userid.';
 $string['usernotenrolled'] = 'User {$a} is not enrolled in this course; enrol the learner first. Nothing was stored.';
-$string['usernotfound'] = 'No user {$a} on this site. Nothing was stored.';
 $string['useridnumberduplicate'] = 'Several users have the idnumber {$a}; make user idnumbers unique. Nothing was stored.';
 $string['warning_apponlineonly'] = 'The package is {$a}: the Moodle app plays it online only (it downloads SCORM 1.2 packages for offline use).';
 $string['warning_completiondisabled'] = 'Completion tracking is off for this course (or site): the completion rule is stored but not applied.';
