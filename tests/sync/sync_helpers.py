@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from lmsbridge.demo_data import participants
+from lmsbridge.moodle import MoodleClient, MoodleError
 from lmsbridge.sandbox import REGISTRY, Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +40,26 @@ def readme_capabilities() -> set[str]:
     table = text.split("The sync user (least privilege)", 1)[1].split("\n\n", 2)[1]
     return {c for line in table.splitlines() if line.startswith("| `")
             for c in re.findall(r"`([a-z]+/[a-z_]+:[a-z_]+)`", line.split("|")[1])}
+
+
+def remove_everything(client: MoodleClient, prefix: str, user_idnumbers: list[str]) -> None:
+    """Deletes what a sync with `prefix` made: categories with their courses, the users, cohorts, the framework."""
+    cats = [c for c in client.call("core_course_get_categories", {"addsubcategories": 0})
+            if str(c.get("idnumber", "")).startswith(prefix)]
+    for cat in sorted(cats, key=lambda c: -int(c.get("depth", 1))):
+        try:
+            client.call("core_course_delete_categories", {"categories": [{"id": cat["id"], "recursive": 1}]})
+        except MoodleError:
+            pass  # already gone with its parent
+    users = client.call("core_user_get_users_by_field", {"field": "idnumber", "values": user_idnumbers})
+    if users:
+        client.call("core_user_delete_users", {"userids": [u["id"] for u in users]})
+    cohorts = client.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextid": 1},
+                                                         "includes": "all"})["cohorts"]
+    mine = [c["id"] for c in cohorts if str(c.get("idnumber", "")).startswith(prefix)]
+    if mine:
+        client.call("core_cohort_delete_cohorts", {"cohortids": mine})
+    for fw in client.call("core_competency_list_competency_frameworks", {"sort": "shortname", "context": {
+            "contextid": 1}, "includes": "children", "onlyvisible": 0}):
+        if str(fw.get("idnumber", "")).startswith(prefix):
+            client.call("core_competency_delete_competency_framework", {"id": fw["id"]})

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_helpers import SOURCE, readme_capabilities
+from sync_helpers import SOURCE, readme_capabilities, remove_everything
 
 from lmsbridge.demo_data import participants, write_roster
-from lmsbridge.moodle import MoodleClient, MoodleError
+from lmsbridge.moodle import MoodleClient
 from lmsbridge.sync.summary import format_summary
 from lmsbridge.sync.settings import SyncSettings
 from lmsbridge.sync.run import run_sync
@@ -30,29 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "lmsbt-"
 pytestmark = [pytest.mark.moodle, pytest.mark.skipif(
     not (URL and TOKEN), reason="needs a real Moodle: set LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN")]
-
-
-def remove_everything(client: MoodleClient, prefix: str, user_idnumbers: list[str]) -> None:
-    """Deletes what a sync with `prefix` made: categories with their courses, the users, cohorts, the framework."""
-    cats = [c for c in client.call("core_course_get_categories", {"addsubcategories": 0})
-            if str(c.get("idnumber", "")).startswith(prefix)]
-    for cat in sorted(cats, key=lambda c: -int(c.get("depth", 1))):
-        try:
-            client.call("core_course_delete_categories", {"categories": [{"id": cat["id"], "recursive": 1}]})
-        except MoodleError:
-            pass  # already gone with its parent
-    users = client.call("core_user_get_users_by_field", {"field": "idnumber", "values": user_idnumbers})
-    if users:
-        client.call("core_user_delete_users", {"userids": [u["id"] for u in users]})
-    cohorts = client.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextid": 1},
-                                                         "includes": "all"})["cohorts"]
-    mine = [c["id"] for c in cohorts if str(c.get("idnumber", "")).startswith(prefix)]
-    if mine:
-        client.call("core_cohort_delete_cohorts", {"cohortids": mine})
-    for fw in client.call("core_competency_list_competency_frameworks", {"sort": "shortname", "context": {
-            "contextid": 1}, "includes": "children", "onlyvisible": 0}):
-        if str(fw.get("idnumber", "")).startswith(prefix):
-            client.call("core_competency_delete_competency_framework", {"id": fw["id"]})
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from typing import Any
 
 from lmsbridge.sandbox.errors import DmlRead, MoodleException, RawResponse
 from lmsbridge.sandbox.functions._shapes import course_or_missing, fullname
+from lmsbridge.sandbox.functions.enrol import active_sql
 from lmsbridge.sandbox.params import (BOOL, COMPONENT, FLOAT, INT, OPTIONAL, RAW, TEXT, Multiple, Single, Value)
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import now
@@ -76,8 +77,12 @@ def get_grade_items(call: Call, courseid: int, userid: int, groupid: int) -> dic
     if userid:
         users = store.q("SELECT * FROM user WHERE id = ?", userid)
     else:
+        # The report's users: graded roles with an active enrolment (grade_report_showonlyactiveenrol is on by
+        # default): a suspended learner's grades are not listed, as on Moodle 4.5 and 5.0.
         users = store.q("SELECT DISTINCT u.* FROM user u JOIN role_assignments ra ON ra.userid = u.id "
-                        "WHERE ra.courseid = ? AND ra.roleid = 5 AND u.deleted = 0 ORDER BY u.id", courseid)
+                        "WHERE ra.courseid = ? AND ra.roleid = 5 AND u.deleted = 0 AND u.id IN (SELECT ue.userid "
+                        "FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid WHERE e.courseid = ? AND "
+                        f"{active_sql(call.now)}) ORDER BY u.id", courseid, courseid)
     items = store.q("SELECT * FROM grade_items WHERE courseid = ? ORDER BY itemtype = 'course', sortorder, id",
                     courseid)
     visible = sum(1 for i in items if i["itemtype"] != "course" and not i["hidden"])

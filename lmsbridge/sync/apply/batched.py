@@ -271,9 +271,10 @@ class BatchedApplier:
             if op == "create":
                 p = {"fullname": x["fullname"], "shortname": x["shortname"],
                      "categoryid": self.books.id("category", x["category"]), "idnumber": a.key,
-                     "summary": x["summary"], "summaryformat": 1, "startdate": x["startdate"]}
-                if x.get("enddate"):
-                    p["enddate"] = x["enddate"]
+                     "summary": x["summary"], "summaryformat": 1, "startdate": x["startdate"],
+                     # Always sent, 0 included: Moodle 4.5 gives a course created without one an end date a
+                     # year after its start (courseenddateenabled), and the next sync would set it back.
+                     "enddate": x.get("enddate") or 0}
                 if x.get("lang"):
                     p["lang"] = x["lang"]
                 if x.get("numsections"):
