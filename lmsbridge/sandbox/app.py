@@ -10,7 +10,7 @@ from typing import Any
 from lmsbridge.sandbox import functions  # noqa: F401  (registers every family)
 from lmsbridge.sandbox.faults import FaultPlan, Faults
 from lmsbridge.sandbox.phpform import UploadedFile
-from lmsbridge.sandbox.functions.lmsbridge_plugin import PLUGIN_COMPONENT
+from lmsbridge.sandbox.functions.plugin import PLUGIN_COMPONENT
 from lmsbridge.sandbox.registry import REGISTRY, Function, TokenInfo
 from lmsbridge.sandbox.server import SandboxHTTPServer
 from lmsbridge.sandbox.store import CONTEXT_USER, WS_USER_ID, Store

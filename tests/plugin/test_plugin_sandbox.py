@@ -20,7 +20,7 @@ from lmsbridge.moodle import MoodleAPIError, MoodleClient
 from lmsbridge.moodle import PLUGIN_FUNCTIONS
 from lmsbridge.plugin_zip import DOCTOR_HINT
 from lmsbridge.sandbox import Sandbox
-from lmsbridge.sandbox.functions.lmsbridge_plugin import PROTECT_DOWNLOADS
+from lmsbridge.sandbox.functions.plugin import PROTECT_DOWNLOADS
 
 
 @pytest.fixture
