@@ -13,7 +13,7 @@ from lmsbridge.sandbox.params import ALPHA, BOOL, DEFAULT, FLOAT, INT, RAW, TEXT
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import CONTEXT_USER, Store, now
 
-from lmsbridge.sandbox.functions.plugin._common import (
+from lmsbridge.sandbox.functions.plugin.lookup import (
     ALPHAEXT, COMPLETIONSTATUSES, COMPLETION_AUTOMATIC, DISPLAYS, GRADEMETHODS, PLUGIN_COMPONENT,
     PROTECT_DOWNLOADS, RAW_TRIMMED, STRINGS, WHATGRADES, course_module, enter_course, php_str, plugin_error,
     require_cap, require_trimmed,

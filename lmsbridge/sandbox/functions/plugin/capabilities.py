@@ -9,7 +9,7 @@ from lmsbridge.capabilities import SYNC_USER_CAPABILITIES
 from lmsbridge.sandbox.params import Multiple, Value
 from lmsbridge.sandbox.registry import Call, function
 
-from lmsbridge.sandbox.functions.plugin._common import CAPABILITY_LABELS, PLUGIN_COMPONENT, RAW_TRIMMED, require_trimmed
+from lmsbridge.sandbox.functions.plugin.lookup import CAPABILITY_LABELS, PLUGIN_COMPONENT, RAW_TRIMMED, require_trimmed
 
 @function("local_lmsbridge_check_capabilities", {"capabilities": Multiple(Value(RAW_TRIMMED))}, write=False,
           component=PLUGIN_COMPONENT)

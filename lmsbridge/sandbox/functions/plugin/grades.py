@@ -13,7 +13,7 @@ from lmsbridge.sandbox.params import BOOL, DEFAULT, FLOAT, INT, RAW, TEXT, Multi
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import Store, now
 
-from lmsbridge.sandbox.functions.plugin._common import (
+from lmsbridge.sandbox.functions.plugin.lookup import (
     PLUGIN_COMPONENT, PluginError, RAW_TRIMMED, enter_course, manual_item, php_str, plugin_error, require_cap,
     require_trimmed,
 )

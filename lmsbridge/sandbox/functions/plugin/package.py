@@ -16,7 +16,7 @@ from lmsbridge.sandbox.store import CONTEXT_MODULE, CONTEXT_USER
 from scorm.validate.findings import Findings
 from scorm.validate.safexml import parse_manifest
 
-from lmsbridge.sandbox.functions.plugin._common import MANIFEST_MAX_BYTES, STRINGS, plugin_error
+from lmsbridge.sandbox.functions.plugin.lookup import MANIFEST_MAX_BYTES, STRINGS, plugin_error
 
 # --- the package ------------------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from lmsbridge.sandbox.params import BOOL, DEFAULT, INT, RAW, Multiple, Single, 
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import Store
 
-from lmsbridge.sandbox.functions.plugin._common import PLUGIN_COMPONENT, enter_course, require_cap
+from lmsbridge.sandbox.functions.plugin.lookup import PLUGIN_COMPONENT, enter_course, require_cap
 
 def scorms_of(store: Store, courseid: int, prefix: str) -> list[dict[str, Any]]:
     return [{
