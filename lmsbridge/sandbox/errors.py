@@ -115,6 +115,17 @@ def invalid_token() -> MoodleException:
     return MoodleException("invalidtoken", "Invalid token - token not found")
 
 
+class FilePoolRace(MoodleException):
+    """What file_system_filedir throws when a parallel request made the same pool folder between its is_dir and
+    its mkdir (a fault the sandbox injects: Faults.file_race_rate)."""
+
+    php_class = "file_exception"
+    MESSAGE = "Cannot create local file pool directories. Please verify permissions in dataroot."
+
+    def __init__(self) -> None:
+        super().__init__("storedfilecannotcreatefiledirs", self.MESSAGE)
+
+
 class RawResponse(Exception):
     """Not an error: a function whose PHP side prints text before its result (core_grades_update_grades)."""
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Fault = Literal["http_5xx", "reset", "timeout", "drop_after_commit"]
+Fault = Literal["http_5xx", "reset", "timeout", "drop_after_commit", "file_race"]
 
 
 class Faults(BaseModel):
@@ -26,6 +26,9 @@ class Faults(BaseModel):
     timeout_s: float = Field(5.0, ge=0, description="How long a 'timeout' call hangs before it is applied.")
     drop_rate: float = Field(0.0, ge=0, le=1, description="Fraction of calls applied, then the response dropped.")
     only_writes: bool = Field(False, description="Inject the random faults into write calls only.")
+    file_race_rate: float = Field(0.0, ge=0, le=1, description=(
+        "Fraction of the calls that store files (upload.php, a SCORM upsert with a package) that fail, unapplied, "
+        "as Moodle's file pool does when a parallel request creates the same folder: storedfilecannotcreatefiledirs."))
     seed: int = 0
 
     def active(self) -> bool:
@@ -40,12 +43,23 @@ class FaultPlan:
         self._rng = random.Random(faults.seed)
         self._lock = threading.Lock()
         self._script: list[Fault | None] = []
+        self._race_rng = random.Random(faults.seed)  # its own: file races leave the other faults' sequence as it was
         self.injected: list[tuple[str, Fault]] = []  # (function, fault): what happened, for tests and logs
 
     def script(self, *faults: Fault | None) -> None:
         """Give the next calls these faults in order (None = no fault), before the random ones resume."""
         with self._lock:
             self._script.extend(faults)
+
+    def file_race(self, function: str) -> bool:
+        """Whether this call that stores files loses a race in the file pool (file_race_rate)."""
+        if not self.faults.file_race_rate:
+            return False
+        with self._lock:
+            if self._race_rng.random() >= self.faults.file_race_rate:
+                return False
+            self.injected.append((function, "file_race"))
+            return True
 
     def draw(self, function: str, write: bool) -> Fault | None:
         f = self.faults

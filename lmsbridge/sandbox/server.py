@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from lmsbridge.sandbox import phpform
 from lmsbridge.sandbox.errors import (
     AccessException,
+    FilePoolRace,
     InvalidParameter,
     MissingRecord,
     MoodleException,
@@ -205,6 +206,8 @@ class Handler(BaseHTTPRequestHandler):
         args = validate(fn.params, variables, sb.langs)
 
         fault = sb.fault_plan.draw(fname, fn.write)
+        if fname == "local_lmsbridge_upsert_scorm" and args.get("draftitemid") and sb.fault_plan.file_race(fname):
+            raise FilePoolRace()
         rows = len(args.get(fn.rows) or []) if fn.rows else 0
         self._delay(rows)
         if fault == "http_5xx":
@@ -273,6 +276,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             itemid = 0
         filepath = form.get("filepath") or "/"
+        if sb.fault_plan.file_race("upload.php"):
+            return self._upload_error(FilePoolRace().errorcode or "", FilePoolRace.MESSAGE)
         result = sb.files_upload(info, files, itemid, filepath)
         self._send(200, php_json(result), "text/plain; charset=utf-8")
 
