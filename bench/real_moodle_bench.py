@@ -64,10 +64,10 @@ def source(tmp: Path, tag: str) -> Path:
 
 
 def time_lmsbridge(client: MoodleClient, rows: list[dict[str, str]], tmp: Path, tag: str,
-                   concurrency: int | None) -> tuple[float, float, int]:
+                   concurrency: int | None, auth: str) -> tuple[float, float, int]:
     """(first sync seconds, no-op re-sync seconds, the re-sync's writes)."""
     settings = SyncSettings(source=source(tmp, tag), rosters=[write_roster(tmp / f"{tag}.csv", rows)], prefix=f"{tag}-",
-                            state_dir=tmp / f"state-{tag}",
+                            state_dir=tmp / f"state-{tag}", auth=auth,
                             **({"concurrency": concurrency} if concurrency else {}))
     t = time.perf_counter()
     first = run_sync(settings, client)
@@ -84,18 +84,19 @@ def time_lmsbridge(client: MoodleClient, rows: list[dict[str, str]], tmp: Path, 
     return t_first, t_again, again.result.calls if again.result else 0
 
 
-def time_cli(client: MoodleClient, moodle_dir: Path, rows: list[dict[str, str]], tmp: Path, tag: str) -> float:
+def time_cli(client: MoodleClient, moodle_dir: Path, rows: list[dict[str, str]], tmp: Path, tag: str,
+             auth: str) -> float:
     """The same users and enrolments through Moodle's CLI upload, into 3 courses made for it (untimed)."""
     courses = [f"{tag}-c{i}" for i in (1, 2, 3)]
     client.call("core_course_create_courses", {"courses": [
         {"fullname": c, "shortname": c, "categoryid": 1, "idnumber": c} for c in courses]})
     path = tmp / f"{tag}-upload.csv"
-    fields = ["username", "firstname", "lastname", "email", "idnumber", "institution", "country", "lang"]
+    fields = ["username", "firstname", "lastname", "email", "idnumber", "institution", "country", "lang", "auth"]
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(fields + [x for i in (1, 2, 3) for x in (f"course{i}", f"role{i}")])
         for r in rows:
-            w.writerow([r[k] for k in fields] + [x for c in courses for x in (c, "student")])
+            w.writerow([(r | {"auth": auth})[k] for k in fields] + [x for c in courses for x in (c, "student")])
     path.chmod(0o644)
     t = time.perf_counter()
     done = subprocess.run(["runuser", "-u", "www-data", "--", "php", "admin/tool/uploaduser/cli/uploaduser.php",
@@ -116,6 +117,8 @@ def main() -> None:
     ap.add_argument("--participants", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--concurrency", type=int, default=None, help="lmsbridge's (default: the sync's default)")
+    ap.add_argument("--auth", default="manual", help="the users' authentication method on both sides, e.g. oauth2 "
+                    "for a single-sign-on site: Moodle then sets no password (default: manual, passwords created)")
     ap.add_argument("--reset-site", metavar="NAME", help="`tests/moodle/site reset NAME` before each measurement")
     args = ap.parse_args()
     url, token = os.environ.get("LMSBRIDGE_TEST_MOODLE_URL"), os.environ.get("LMSBRIDGE_TEST_MOODLE_TOKEN")
@@ -130,7 +133,8 @@ def main() -> None:
         tmp = Path(d)
         tmp.chmod(0o755)  # the CLI upload runs as the web server's user and reads its CSV here
         print(f"Moodle {client.get_site_info().release} at {url}: {n:,} participants x 3 courses "
-              f"(+ 1 SCORM module per course for lmsbridge), {args.runs} interleaved runs", flush=True)
+              f"(+ 1 SCORM module per course for lmsbridge), auth {args.auth}, {args.runs} interleaved runs",
+              flush=True)
         for i in range(args.runs):
             tag = f"b{uuid.uuid4().hex[:6]}"
             order = ("lmsbridge", "cli") if i % 2 == 0 else ("cli", "lmsbridge")
@@ -138,13 +142,14 @@ def main() -> None:
                 reset(args.reset_site)
                 rows = [r | {"intake": tag + "l"} for r in people(n, tag + method[0])]
                 if method == "lmsbridge":
-                    first, again, writes = time_lmsbridge(client, rows, tmp, tag + "l", args.concurrency)
+                    first, again, writes = time_lmsbridge(client, rows, tmp, tag + "l", args.concurrency,
+                                                           args.auth)
                     ours.append(first)
                     noop.append(again)
                     print(f"run {i + 1}: lmsbridge sync {first:6.1f} s; no-op re-sync {again:4.1f} s, "
                           f"{writes} writes", flush=True)
                 else:
-                    theirs.append(time_cli(client, Path(moodle_dir), rows, tmp, tag + "c"))
+                    theirs.append(time_cli(client, Path(moodle_dir), rows, tmp, tag + "c", args.auth))
                     print(f"run {i + 1}: CLI upload     {theirs[-1]:6.1f} s", flush=True)
     cli, sync = statistics.median(theirs), statistics.median(ours)
     print(f"medians: CLI upload {cli:.1f} s, lmsbridge sync {sync:.1f} s ({cli / sync:.2f}x the CLI upload), "
