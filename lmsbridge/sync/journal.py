@@ -116,7 +116,7 @@ class Journal:
                 "INSERT INTO runs (id, command, started_at, status, pid, site_url, roster_rows, fingerprint) "
                 "VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
                 (run_id, command, now_iso(), os.getpid(), plan.site_url if plan else "",
-                 plan.roster_rows if plan else None, plan.fingerprint if plan else ""))
+                 plan.roster_rows if plan and command != "undo" else None, plan.fingerprint if plan else ""))
         return run_id
 
     def finish_run(self, run_id: str, status: str, exit_code: int, counts: dict[str, Any]) -> None:
@@ -188,6 +188,14 @@ class Journal:
         cur = self._db.execute("SELECT seq, entity, key, op, outcome, moodle_id, error, source FROM actions "
                                "WHERE run_id = ? ORDER BY seq", (run_id,))
         cols = ("seq", "entity", "key", "op", "outcome", "moodle_id", "error", "source")
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+    def applied_actions(self, run_id: str) -> list[dict[str, Any]]:
+        """The actions of a run that Moodle applied, with their before and after values (JSON text): what
+        `lmsbridge undo` puts back."""
+        cur = self._db.execute("SELECT run_id, seq, entity, key, op, before, after FROM actions "
+                               "WHERE run_id = ? AND outcome = 'applied' ORDER BY seq", (run_id,))
+        cols = ("run_id", "seq", "entity", "key", "op", "before", "after")
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from lmsbridge.moodle import (
 )
 from lmsbridge.sync.actual import ActualState, Scope
 from lmsbridge.sync.apply.applier import apply_plan
+from lmsbridge.sync.apply.guard import live_ids, refused_actions
 from lmsbridge.sync.apply.ledger import SiteFailure
 from lmsbridge.sync.desired import DesiredState, add_frameworks, add_results, build_desired
 from lmsbridge.sync.journal import Journal, Lock, LockHeld, now_iso
@@ -178,6 +179,12 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
         if now.fingerprint() != plan.fingerprint:
             raise SyncError("the site has changed since the plan was made (its state no longer matches the plan's "
                             "fingerprint); make a new plan with `lmsbridge plan` and review it", ExitCode.SITE_FAILED)
+        refused = refused_actions(plan, now)
+        if refused:
+            raise SyncError(f"the plan is refused: {len(refused)} action(s) on what lmsbridge does not own (was the "
+                            "plan edited?); nothing was applied. Make a new plan with `lmsbridge plan`:\n  "
+                            + "\n  ".join(refused[:20]), ExitCode.BAD_INPUT)
+        plan = plan.model_copy(update={"ids": live_ids(plan, now)})  # the plan's own ids are not trusted
     journal.mark_interrupted()  # we hold the lock: any run still marked running was killed
     run_id = journal.start_run(command, plan)
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from lmsbridge.sync.actual import ActualState
+from lmsbridge.sync.actual import ActualState, AUser
 from lmsbridge.sync.desired import DesiredState, DUser
 from lmsbridge.sync.plan import Problem
 from lmsbridge.sync.planner.part import Part
@@ -21,6 +21,10 @@ def idnumbers_by_id(actual: ActualState) -> dict[int, str]:
     out = {u.id: k for k, u in actual.users.items()}
     out.update({uid: idn for uid, idn in actual.enrolled_idnumbers.items() if uid not in out})
     return out
+
+
+def full_name(person: DUser | AUser) -> str:
+    return " ".join(x for x in (person.firstname, person.lastname) if x)
 
 
 def plan_users(desired: DesiredState, actual: ActualState, *, suspend_leavers: bool = True,
@@ -46,7 +50,7 @@ def plan_users(desired: DesiredState, actual: ActualState, *, suspend_leavers: b
                 continue
             available.add(key)
             after = {f: getattr(want, f) for f in USER_FIELDS if getattr(want, f) or f not in OPTIONAL_USER_FIELDS}
-            part.act("user", key, "create", None, after, want.source, "new participant")
+            part.act("user", key, "create", None, after, want.source, "new participant", full_name(want))
             continue
         available.add(key)
         part.known("user", key, have.id)
@@ -62,10 +66,11 @@ def plan_users(desired: DesiredState, actual: ActualState, *, suspend_leavers: b
             if getattr(have, field) != value:
                 before[field], changed[field] = getattr(have, field), value
         if changed:
-            part.act("user", key, "update", before, changed, want.source, "differs from the roster")
+            part.act("user", key, "update", before, changed, want.source, "differs from the roster",
+                     full_name(want))
         if have.suspended:
             part.act("user", key, "reactivate", {"suspended": True}, {"suspended": False}, want.source,
-                     "listed in the roster again")
+                     "listed in the roster again", full_name(want))
     if hidden:
         part.problems.append(Problem(severity="warning", entity="user", message=(
             f"Moodle hides users' {', '.join(sorted(hidden))} from the token's user, so changes to "
@@ -79,7 +84,7 @@ def plan_users(desired: DesiredState, actual: ActualState, *, suspend_leavers: b
             if key not in desired.users and key.startswith(desired.prefix) and not have.suspended:
                 part.known("user", key, have.id)
                 part.act("user", key, "suspend", {"suspended": False}, {"suspended": True}, "",
-                         "no roster lists this participant any more")
+                         "no roster lists this participant any more", full_name(have))
     for key, have in actual.users.items():
         part.known("user", key, have.id)
     return part, available
