@@ -153,6 +153,7 @@ class Journal:
         # A user about to be created is remembered too: a run killed after Moodle made the account but before
         # its answer arrived would otherwise leave an account no later run knows to look for.
         users = [(a.key, (moodle_ids or {}).get(a.seq), run_id) for a in actions if a.entity == "user"
+                 and a.op != "adopt"
                  and (outcome in ("applied", "sent") or (outcome == "planned" and a.op == "create"))]
         with self._mutex:
             self._db.execute("BEGIN")
@@ -183,6 +184,11 @@ class Journal:
 
     def managed_users(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT idnumber FROM managed_users")}
+
+    def adopted_users(self) -> dict[str, int]:
+        """Accounts lmsbridge did not create but adopted (participant key -> Moodle id): never its to change."""
+        return dict(self._db.execute("SELECT key, moodle_id FROM actions WHERE entity = 'user' AND op = 'adopt' "
+                                     "AND outcome = 'applied' AND moodle_id IS NOT NULL").fetchall())
 
     def actions_of(self, run_id: str) -> list[dict[str, Any]]:
         cur = self._db.execute("SELECT seq, entity, key, op, outcome, moodle_id, error, source FROM actions "

@@ -150,6 +150,7 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
     ids = {e: journal.known_ids(e) for e in ("course", "group")} if journal else None
     scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing,
                      read_courses=PLUGIN_READ_FUNCTION in functions)
+    scope.match_by, scope.adopted = settings.match_users_by, journal.adopted_users() if journal else {}
     actual = _read(client, scope, settings)
     plan = make_plan(desired, actual, scope, PlanSettings(
         roles=settings.roles, on_leave=settings.on_leave, safety=settings.safety,
@@ -179,7 +180,7 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
         if now.fingerprint() != plan.fingerprint:
             raise SyncError("the site has changed since the plan was made (its state no longer matches the plan's "
                             "fingerprint); make a new plan with `lmsbridge plan` and review it", ExitCode.SITE_FAILED)
-        refused = refused_actions(plan, now)
+        refused = refused_actions(plan, now, {k for k, u in now.users.items() if u.matched_by})
         if refused:
             raise SyncError(f"the plan is refused: {len(refused)} action(s) on what lmsbridge does not own (was the "
                             "plan edited?); nothing was applied. Make a new plan with `lmsbridge plan`:\n  "
@@ -193,7 +194,8 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
     except SiteFailure as exc:
         journal.finish_run(run_id, "failed", ExitCode.SITE_FAILED, {})
         raise SyncError(f"Moodle stopped answering usefully: {exc}", ExitCode.SITE_FAILED) from None
-    managed = {k: v for k, v in result.ids.get("user", {}).items() if k.startswith(plan.prefix)}
+    adopted = set(journal.adopted_users()) | {a.key for a in plan.actions if a.op == "adopt"}
+    managed = {k: v for k, v in result.ids.get("user", {}).items() if k.startswith(plan.prefix) and k not in adopted}
     journal.remember_users(managed, run_id)
     for entity in ("course", "group"):
         journal.remember_ids(entity, result.ids.get(entity, {}))
