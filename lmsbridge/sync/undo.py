@@ -35,8 +35,9 @@ def _loaded(row: dict[str, Any], column: str) -> dict[str, Any]:
     return json.loads(value) if isinstance(value, str) and value else {}
 
 
-def undo_scope(prefix: str, rows: list[dict[str, Any]]) -> Scope:
-    """What to read to see which of the run's removals still stand."""
+def undo_scope(prefix: str, rows: list[dict[str, Any]], adopted: dict[str, int] | None = None) -> Scope:
+    """What to read to see which of the run's removals still stand (``adopted``: the journal's adopted
+    accounts, found by their Moodle id)."""
     users: set[str] = set()
     enrolled: dict[str, set[str]] = {}
     groups: dict[str, set[str]] = {}
@@ -60,7 +61,8 @@ def undo_scope(prefix: str, rows: list[dict[str, Any]]) -> Scope:
             groups.setdefault(g.course, set()).add(g.group)
     return Scope(prefix=prefix, users=sorted(users), courses=sorted(enrolled), cohorts=sorted(cohorts),
                  enrolled={c: sorted(u) for c, u in enrolled.items()},
-                 groups={c: sorted(g) for c, g in groups.items()})
+                 groups={c: sorted(g) for c, g in groups.items()},
+                 adopted={k: v for k, v in (adopted or {}).items() if k in users})
 
 
 def undo_actions(rows: list[dict[str, Any]], actual: ActualState, student_role: int = 5) -> list[Action]:
@@ -86,8 +88,9 @@ def undo_actions(rows: list[dict[str, Any]], actual: ActualState, student_role: 
                                       "changed by the run undone", name=name))
         elif entity == "enrolment":
             course, user = Pair.parse(key)
-            uid = actual.users[user].id if user in actual.users else None
-            had = actual.enrolments.get(course, {}).get(uid) if uid is not None else None
+            if user not in actual.users or course not in actual.courses:
+                continue  # gone from the site since: nothing to put back
+            had = actual.enrolments.get(course, {}).get(actual.users[user].id)
             roles = before.get("roles") or [after.get("roleid") or student_role]
             if had is None and op in ("unenrol", "suspend"):
                 out.append(Action("enrolment", key, "enrol", None, {"roleid": roles[0], "suspend": 0}, source,
@@ -132,7 +135,7 @@ def make_undo_plan(run_id: str, settings: SyncSettings, client: MoodleClient, jo
                         "last-run.json and the runs/ folder there")
     rows = [r for r in journal.applied_actions(run_id) if (r["entity"], r["op"]) in UNDONE]
     preflight(client)
-    scope = undo_scope(settings.prefix, rows)
+    scope = undo_scope(settings.prefix, rows, journal.adopted_users())
     actual = _read(client, scope, settings)
     return undo_plan(rows, scope, actual, site_url=client.url, created_at=now_iso(),
                      student_role=settings.roles.get("student", 5))
