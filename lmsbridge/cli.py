@@ -17,7 +17,7 @@ from dotenv import load_dotenv
 from lmsbridge.commands.moodle import doctor, moodle_plugin, sandbox
 from lmsbridge.commands.options import fail
 from lmsbridge.commands.report import certificates, report
-from lmsbridge.commands.sync import apply, plan, sync
+from lmsbridge.commands.sync import apply, plan, sync, undo
 from lmsbridge.exit_codes import ExitCode
 
 
@@ -104,7 +104,7 @@ def demo(out: Path, schemas: Path | None) -> None:
     raise SystemExit(run_demo(out, schemas=schemas, echo=click.echo))
 
 
-for command in (sandbox, doctor, moodle_plugin, plan, apply, sync, report, certificates):
+for command in (sandbox, doctor, moodle_plugin, plan, apply, sync, undo, report, certificates):
     cli.add_command(command)
 
 

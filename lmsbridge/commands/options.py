@@ -78,6 +78,11 @@ def sync_options(f: F) -> F:
         click.option("--on-leave", type=click.Choice(["suspend", "unenrol", "keep"]), envvar="LMSBRIDGE_ON_LEAVE",
                      help="What happens to the enrolments of a participant who leaves [suspend] "
                           "(env LMSBRIDGE_ON_LEAVE)."),
+        click.option("--match-users-by", type=click.Choice(["idnumber", "email", "username"]),
+                     envvar="LMSBRIDGE_MATCH_USERS_BY",
+                     help="How a participant finds an existing Moodle account that lmsbridge did not create; such "
+                          "an account is enrolled but never changed or suspended [idnumber] "
+                          "(env LMSBRIDGE_MATCH_USERS_BY)."),
         click.option("--thresholds", envvar="LMSBRIDGE_THRESHOLDS", metavar="SPEC",
                      help="Removal thresholds, e.g. user=10%/100,enrolment=10%/200 (env LMSBRIDGE_THRESHOLDS)."),
         click.option("--roles", envvar="LMSBRIDGE_ROLES", metavar="MAP",

@@ -148,3 +148,50 @@ def sync(dry_run: bool, out: Path | None, every: str | None, **options: Any) -> 
     raise SystemExit(outcome.exit_code)
 
 
+
+
+@click.command()
+@sync_options
+@click.argument("run_id", metavar="RUN")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the undo plan as JSON here, to apply it with `lmsbridge apply`.")
+@click.option("--yes", is_flag=True, help="Apply the undo plan now, after showing it.")
+def undo(run_id: str, out: Path | None, yes: bool, **options: Any) -> None:
+    """Put back what run RUN took away: reactivate the accounts and enrolments it suspended, enrol again whom it
+    unenrolled, add again to cohorts and groups, restore the fields it changed. Nothing is deleted. The plan is
+    shown for review; apply it with --yes, or save it with --out and run `lmsbridge apply`.
+
+    RUN is a run id from last-run.json or the runs/ folder of the state dir.
+
+    \b
+    Examples:
+      lmsbridge undo 20261204T150102-1a2b3c4d --out undo.json && lmsbridge apply undo.json
+      lmsbridge undo 20261204T150102-1a2b3c4d --yes
+    """
+    from lmsbridge.sync.journal import Journal, Lock, LockHeld
+    from lmsbridge.sync.run import SyncError, apply_sync_plan
+    from lmsbridge.sync.summary import format_summary
+    from lmsbridge.sync.undo import UndoError, make_undo_plan
+
+    client, settings = _sync_setup(options)
+    journal = Journal(settings.state_dir)
+    try:
+        with Lock(settings.state_dir):
+            the_plan = make_undo_plan(run_id, settings, client, journal)
+            click.echo(the_plan.to_text())
+            if out:
+                the_plan.save(out)
+                click.echo(f"\nUndo plan written to {out}; apply it with: lmsbridge apply {out}")
+            if not yes or not the_plan.actions:
+                raise SystemExit(ExitCode.OK)
+            outcome = apply_sync_plan(the_plan, settings, client, journal, check_drift=False, command="undo")
+    except LockHeld as exc:
+        fail(f"lmsbridge undo: {exc}", ExitCode.SITE_FAILED)
+    except UndoError as exc:
+        fail(f"lmsbridge undo: {exc}", ExitCode.BAD_INPUT)
+    except SyncError as exc:
+        fail(f"lmsbridge undo: {exc}", exc.exit_code)
+    finally:
+        journal.close()
+    click.echo(format_summary(outcome))
+    raise SystemExit(outcome.exit_code)

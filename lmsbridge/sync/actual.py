@@ -23,6 +23,11 @@ class Scope(BaseModel):
     course_shortnames: dict[str, str] = {}  # idnumber -> shortname (for clash look-ups)
     users: list[str] = []  # user idnumbers: desired, plus those lmsbridge knows it manages
     new_user_logins: dict[str, tuple[str, str]] = {}  # idnumber -> (username, email), for clash look-ups
+    # How a participant finds an account lmsbridge did not create (the roster's idnumber without the prefix, the
+    # e-mail or the username), and the accounts adopted so far (the journal's: key -> Moodle id), to find them
+    # again when they leave.
+    match_by: str = "idnumber"
+    adopted: dict[str, int] = {}
     cohorts: list[str] = []
     enrolled: dict[str, list[str]] = {}  # course idnumber -> user idnumbers the rosters enrol there
     groups: dict[str, list[str]] = {}  # course idnumber -> group idnumbers the rosters want there
@@ -74,6 +79,9 @@ class AUser:  # slotted: one per participant
     country: str = ""
     institution: str = ""
     department: str = ""
+    # "" for lmsbridge's own account (its idnumber has the prefix); else the field by which an account lmsbridge
+    # did not create was matched (adopted: enrolled and added to cohorts and groups, never changed or suspended)
+    matched_by: str = ""
 
 
 class ACohort(BaseModel):
@@ -140,6 +148,7 @@ class ActualState(BaseModel):
     enrolments: dict[str, dict[int, AEnrolment]] = {}  # course idnumber -> userid -> enrolment
     enrolled_idnumbers: dict[int, str] = {}  # userid -> idnumber, for enrolled users not otherwise read
     clashes: list[Clash] = []
+    ambiguous: list[Clash] = []  # two or more accounts match a participant: never guessed
     activities: dict[str, AActivity] = {}  # "course idnumber|activity idnumber"
     grade_items: dict[str, AGradeItem] = {}  # "course idnumber|item idnumber"
     # course idnumber -> user idnumber -> item idnumber -> [grade, feedback]; learners change it all the time,

@@ -116,7 +116,7 @@ class Journal:
                 "INSERT INTO runs (id, command, started_at, status, pid, site_url, roster_rows, fingerprint) "
                 "VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
                 (run_id, command, now_iso(), os.getpid(), plan.site_url if plan else "",
-                 plan.roster_rows if plan else None, plan.fingerprint if plan else ""))
+                 plan.roster_rows if plan and command != "undo" else None, plan.fingerprint if plan else ""))
         return run_id
 
     def finish_run(self, run_id: str, status: str, exit_code: int, counts: dict[str, Any]) -> None:
@@ -153,6 +153,7 @@ class Journal:
         # A user about to be created is remembered too: a run killed after Moodle made the account but before
         # its answer arrived would otherwise leave an account no later run knows to look for.
         users = [(a.key, (moodle_ids or {}).get(a.seq), run_id) for a in actions if a.entity == "user"
+                 and a.op != "adopt"
                  and (outcome in ("applied", "sent") or (outcome == "planned" and a.op == "create"))]
         with self._mutex:
             self._db.execute("BEGIN")
@@ -184,10 +185,23 @@ class Journal:
     def managed_users(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT idnumber FROM managed_users")}
 
+    def adopted_users(self) -> dict[str, int]:
+        """Accounts lmsbridge did not create but adopted (participant key -> Moodle id): never its to change."""
+        return dict(self._db.execute("SELECT key, moodle_id FROM actions WHERE entity = 'user' AND op = 'adopt' "
+                                     "AND outcome = 'applied' AND moodle_id IS NOT NULL").fetchall())
+
     def actions_of(self, run_id: str) -> list[dict[str, Any]]:
         cur = self._db.execute("SELECT seq, entity, key, op, outcome, moodle_id, error, source FROM actions "
                                "WHERE run_id = ? ORDER BY seq", (run_id,))
         cols = ("seq", "entity", "key", "op", "outcome", "moodle_id", "error", "source")
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+    def applied_actions(self, run_id: str) -> list[dict[str, Any]]:
+        """The actions of a run that Moodle applied, with their before and after values (JSON text): what
+        `lmsbridge undo` puts back."""
+        cur = self._db.execute("SELECT run_id, seq, entity, key, op, before, after FROM actions "
+                               "WHERE run_id = ? AND outcome = 'applied' ORDER BY seq", (run_id,))
+        cols = ("run_id", "seq", "entity", "key", "op", "before", "after")
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:

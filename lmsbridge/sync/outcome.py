@@ -54,6 +54,7 @@ def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
         "read_calls": plan.reads if plan else 0,
         "reconciled": result.reconciled if result else 0,
         "interrupted": bool(result and result.interrupted),
+        "people": plan.people() if plan else {},  # who was created, updated, suspended, ... by name
         "problems": [p.model_dump() for p in plan.problems] if plan else [],
         "failures": [f.model_dump() for f in result.failures] if result else [],
         "safety": [s.model_dump() for s in plan.safety] if plan else [],

@@ -18,13 +18,13 @@ from lmsbridge.sync.actual import Scope
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
                  "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade"]
-Op = Literal["create", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol", "set"]
+Op = Literal["create", "adopt", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol", "set"]
 
 # The order in which the applier runs the phases: what others depend on first, removals last.
 PHASES: list[tuple[str, str]] = [
     ("category", "create"), ("category", "update"),
     ("course", "create"), ("course", "update"),
-    ("user", "create"), ("user", "update"), ("user", "reactivate"),
+    ("user", "create"), ("user", "adopt"), ("user", "update"), ("user", "reactivate"),
     ("cohort", "create"), ("group", "create"),
     ("competency_framework", "create"), ("competency", "create"), ("course_competency", "add"),
     ("activity", "create"), ("activity", "update"), ("grade_item", "create"), ("grade_item", "update"),
@@ -35,6 +35,8 @@ PHASES: list[tuple[str, str]] = [
     ("enrolment", "suspend"), ("enrolment", "unenrol"),
     ("user", "suspend"),
 ]
+PEOPLE_OPS = {"create": "created", "update": "updated", "suspend": "suspended", "reactivate": "reactivated",
+              "adopt": "adopted"}
 REMOVALS = {("user", "suspend"), ("enrolment", "suspend"), ("enrolment", "unenrol"), ("cohort_member", "remove"),
             ("group_member", "remove")}
 
@@ -51,13 +53,14 @@ class Action:
     source: str = ""
     reason: str = ""
     seq: int = 0
+    name: str = ""  # who, for a person: "Liis Tamm" (the plan and the run summary name every participant)
 
     def line(self) -> str:
         change = ""
         if self.op == "update" and self.before is not None and self.after is not None:
             change = ", ".join(f"{k}: {self.before.get(k)!r} -> {v!r}" for k, v in self.after.items()
                                if k in self.before)
-        text = f"{self.key}" + (f"  [{change}]" if change else "")
+        text = f"{self.key}" + (f" {self.name}" if self.name else "") + (f"  [{change}]" if change else "")
         if self.reason:
             text += f"  ({self.reason})"
         if self.source:
@@ -132,6 +135,20 @@ class Plan(BaseModel):
             out.setdefault(entity, {})[op] = n
         return out
 
+    def people(self) -> dict[str, list[dict[str, Any]]]:
+        """Every participant the plan creates, updates (with the fields), suspends, reactivates or adopts, and
+        those held back by a problem: idnumber and name, for the text plan and the run summary."""
+        out: dict[str, list[dict[str, Any]]] = {word: [] for word in PEOPLE_OPS.values()}
+        for a in self.actions:
+            if a.entity == "user" and a.op in PEOPLE_OPS:
+                who: dict[str, Any] = {"idnumber": a.key, "name": a.name}
+                if a.op == "update":
+                    who["fields"] = sorted(a.after or {})
+                out[PEOPLE_OPS[a.op]].append(who)
+        out["held_back"] = [{"idnumber": p.key, "source": p.source, "why": p.message} for p in self.problems
+                            if p.entity == "user" and p.key and p.severity == "error"]
+        return out
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.model_dump_json(indent=1), encoding="utf-8")
@@ -152,8 +169,9 @@ class Plan(BaseModel):
             if not group:
                 continue
             lines.append(f"\n{phase[0]} {phase[1]}: {len(group)}")
-            lines.extend(f"  {a.line()}" for a in group[:limit])
-            if len(group) > limit:
+            shown = len(group) if phase[0] == "user" else limit  # every participant named, whatever the limit
+            lines.extend(f"  {a.line()}" for a in group[:shown])
+            if len(group) > shown:
                 lines.append(f"  ... and {len(group) - limit} more (the JSON plan has them all)")
         if not self.actions:
             lines.append("\nNothing to change: Moodle matches the programmes and rosters.")

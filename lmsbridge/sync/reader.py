@@ -124,10 +124,12 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
             state.clashes.append(Clash(entity="course", key=idn, field="shortname", value=raw["shortname"],
                                        other_id=raw["id"], other_idnumber=_s(raw.get("idnumber"))))
 
-    # Users: the scope's (desired, and those lmsbridge managed before: leavers are found this way).
+    # Users: the scope's (desired, and those lmsbridge managed before: leavers are found this way); then
+    # accounts lmsbridge did not create, matched as the settings say, and those it adopted before.
     for raw in r.batched("core_user_get_users_by_field", "values", sorted(scope.users), {"field": "idnumber"}):
         user = _user(raw)
         state.users[user.idnumber] = user
+    _match_existing(r, scope, state)
 
     courses = list(state.courses.values())
     _read_frameworks(r, scope, state)
@@ -194,8 +196,13 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         if user.idnumber.startswith(prefix):
             state.users[user.idnumber] = user
 
+    # Adopted accounts are lmsbridge's participants by their key: their enrolments and memberships are read so.
+    for key, user in state.users.items():
+        if user.matched_by and user.id in state.enrolled_idnumbers:
+            state.enrolled_idnumbers[user.id] = key
     # Clashes: accounts made by hand with the login of a user we would create.
-    new = {k: v for k, v in scope.new_user_logins.items() if k not in state.users}
+    ambiguous = {c.key for c in state.ambiguous}
+    new = {k: v for k, v in scope.new_user_logins.items() if k not in state.users and k not in ambiguous}
     if new:
         usernames = {v[0]: k for k, v in new.items() if v[0]}
         emails = {v[1].lower(): k for k, v in new.items() if v[1]}
@@ -208,6 +215,42 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
                                                other_idnumber=_s(raw.get("idnumber"))))
     state.reads = r.n
     return state
+
+
+def _match_existing(r: _Counter, scope: Scope, state: ActualState) -> None:
+    """Participants without an account of lmsbridge's: an existing account found by scope.match_by (the roster's
+    idnumber, unprefixed; the e-mail; the username) is adopted, exactly one or none (two are ambiguous, never a
+    guess). Adopted accounts the journal knows are read by id, to find them when they leave."""
+    by_id = {v: k for k, v in scope.adopted.items() if k not in state.users}
+    if by_id:
+        for raw in r.batched("core_user_get_users_by_field", "values", sorted(by_id), {"field": "id"}):
+            state.users[by_id[raw["id"]]] = _matched(raw, "journal")
+    wanted = {k: v for k, v in scope.new_user_logins.items() if k not in state.users}
+    field = scope.match_by
+    values: dict[str, str] = {}
+    for key, (username, email) in wanted.items():
+        value = {"idnumber": key[len(scope.prefix):] if key.startswith(scope.prefix) else "", "email": email.lower(),
+                 "username": username}.get(field, "")
+        if value:
+            values[value] = key
+    found: dict[str, list[dict[str, Any]]] = {}
+    for raw in r.batched("core_user_get_users_by_field", "values", sorted(values), {"field": field}):
+        text = _s(raw.get(field))
+        wanted_key = values.get(text.lower() if field == "email" else text)
+        if wanted_key and not _s(raw.get("idnumber")).startswith(scope.prefix):  # another participant's: a clash
+            found.setdefault(wanted_key, []).append(raw)
+    for key, accounts in found.items():
+        if len(accounts) == 1:
+            state.users[key] = _matched(accounts[0], field)
+        else:
+            state.ambiguous.extend(Clash(entity="user", key=key, field=field, value=_s(a.get(field)), other_id=a["id"],
+                                         other_idnumber=_s(a.get("idnumber"))) for a in accounts)
+
+
+def _matched(raw: dict[str, Any], field: str) -> AUser:
+    user = _user(raw)
+    user.matched_by = field
+    return user
 
 
 def _keep_enrolment(state: ActualState, course: ACourse, userid: int, idnumber: Any, roles: Iterable[int],

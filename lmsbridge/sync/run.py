@@ -34,6 +34,7 @@ from lmsbridge.moodle import (
 )
 from lmsbridge.sync.actual import ActualState, Scope
 from lmsbridge.sync.apply.applier import apply_plan
+from lmsbridge.sync.apply.guard import live_ids, refused_actions
 from lmsbridge.sync.apply.ledger import SiteFailure
 from lmsbridge.sync.desired import DesiredState, add_frameworks, add_results, build_desired
 from lmsbridge.sync.journal import Journal, Lock, LockHeld, now_iso
@@ -149,6 +150,7 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
     ids = {e: journal.known_ids(e) for e in ("course", "group")} if journal else None
     scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing,
                      read_courses=PLUGIN_READ_FUNCTION in functions)
+    scope.match_by, scope.adopted = settings.match_users_by, journal.adopted_users() if journal else {}
     actual = _read(client, scope, settings)
     plan = make_plan(desired, actual, scope, PlanSettings(
         roles=settings.roles, on_leave=settings.on_leave, safety=settings.safety,
@@ -178,6 +180,12 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
         if now.fingerprint() != plan.fingerprint:
             raise SyncError("the site has changed since the plan was made (its state no longer matches the plan's "
                             "fingerprint); make a new plan with `lmsbridge plan` and review it", ExitCode.SITE_FAILED)
+        refused = refused_actions(plan, now, {k for k, u in now.users.items() if u.matched_by})
+        if refused:
+            raise SyncError(f"the plan is refused: {len(refused)} action(s) on what lmsbridge does not own (was the "
+                            "plan edited?); nothing was applied. Make a new plan with `lmsbridge plan`:\n  "
+                            + "\n  ".join(refused[:20]), ExitCode.BAD_INPUT)
+        plan = plan.model_copy(update={"ids": live_ids(plan, now)})  # the plan's own ids are not trusted
     journal.mark_interrupted()  # we hold the lock: any run still marked running was killed
     run_id = journal.start_run(command, plan)
     try:
@@ -186,7 +194,8 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
     except SiteFailure as exc:
         journal.finish_run(run_id, "failed", ExitCode.SITE_FAILED, {})
         raise SyncError(f"Moodle stopped answering usefully: {exc}", ExitCode.SITE_FAILED) from None
-    managed = {k: v for k, v in result.ids.get("user", {}).items() if k.startswith(plan.prefix)}
+    adopted = set(journal.adopted_users()) | {a.key for a in plan.actions if a.op == "adopt"}
+    managed = {k: v for k, v in result.ids.get("user", {}).items() if k.startswith(plan.prefix) and k not in adopted}
     journal.remember_users(managed, run_id)
     for entity in ("course", "group"):
         journal.remember_ids(entity, result.ids.get(entity, {}))

@@ -24,6 +24,8 @@ class SyncSettings(BaseModel):
     concurrency: int = Field(2, ge=1, le=16)  # LMSBRIDGE_CONCURRENCY
     auth: str = "manual"  # LMSBRIDGE_AUTH: manual (Moodle generates passwords) or an external method
     on_leave: Literal["suspend", "unenrol", "keep"] = "suspend"  # LMSBRIDGE_ON_LEAVE
+    # LMSBRIDGE_MATCH_USERS_BY: how a participant finds an account lmsbridge did not create (then adopted)
+    match_users_by: Literal["idnumber", "email", "username"] = "idnumber"
     roles: dict[str, int] = DEFAULT_ROLES  # LMSBRIDGE_ROLES "student=5,teacher=4"
     safety: SafetySettings = SafetySettings()  # LMSBRIDGE_THRESHOLDS
     allow_mass_change: bool = False
@@ -47,7 +49,7 @@ def settings_from_options(*, source: Path | None, rosters: tuple[Path, ...] | li
                           state_dir: Path | None, concurrency: int | None, auth: str | None, on_leave: str | None,
                           thresholds: str | None, roles: str | None, allow_mass_change: bool = False,
                           results: tuple[Path, ...] | list[Path] = (), scorm_version: str | None = None,
-                          metrics_file: Path | None = None) -> SyncSettings:
+                          metrics_file: Path | None = None, match_users_by: str | None = None) -> SyncSettings:
     """SyncSettings from CLI options (each already filled from its LMSBRIDGE_* variable by click)."""
     from pydantic import ValidationError
 
@@ -60,7 +62,7 @@ def settings_from_options(*, source: Path | None, rosters: tuple[Path, ...] | li
             "allow_mass_change": allow_mass_change, "results": list(results)}
         for key, value in (("prefix", prefix), ("state_dir", state_dir), ("concurrency", concurrency),
                            ("auth", auth), ("on_leave", on_leave), ("scorm_version", scorm_version),
-                           ("metrics_file", metrics_file)):
+                           ("metrics_file", metrics_file), ("match_users_by", match_users_by)):
             if value is not None:
                 values[key] = value
         return SyncSettings.model_validate(values)

@@ -33,7 +33,12 @@ def test_plan_is_deterministic_and_round_trips_through_json(tmp_path: Path) -> N
     counts = back.counts()
     assert counts["user"] == {"create": 26, "suspend": 1}
     text = back.to_text(limit=2)
-    assert "user create: 26" in text and "user suspend: 1" in text and "... and 24 more" in text
+    assert "user create: 26" in text and "user suspend: 1" in text and "... and 2" in text
+    # every participant is named, whatever the limit (issue 11, point 6)
+    for row in sample_rows():
+        assert f"lmsb-{row['idnumber']} {row['firstname']} {row['lastname']}" in text
+    people = back.people()
+    assert len(people["created"]) == 26 and people["suspended"] == [{"idnumber": "lmsb-gone", "name": ""}]
     # phases run in dependency order: categories before courses before users ... removals last
     order = [a.entity for a in back.actions]
     assert order.index("category") < order.index("course") < order.index("user") < order.index("enrolment")

@@ -209,6 +209,33 @@ def test_user_whose_login_is_taken_by_a_handmade_account_is_not_created() -> Non
     assert "user id 90" in problem.message and "'lmsb-u1'" in problem.hint
 
 
+
+def test_an_adopted_account_is_enrolled_but_never_changed_or_suspended() -> None:
+    """An account lmsbridge did not create, matched by the setting's field (issue 11, point 4)."""
+    adopted = AUser(id=40, idnumber="u1", username="anna.sso", firstname="Anna (HR)", lastname="B",
+                    email="anna@municipality.example", auth="oidc", suspended=True, matched_by="idnumber")
+    part, available = plan_users(want_state(users={"lmsb-u1": ANNA}), have_state(users={"lmsb-u1": adopted}))
+    assert ops(part) == [("user", "adopt", "lmsb-u1")] and available == {"lmsb-u1"}
+    assert part.actions[0].name == "Anna (HR) B" and part.ids["user"] == {"lmsb-u1": 40}
+    # known to the journal: nothing to plan, not even "adopt"
+    part, available = plan_users(want_state(users={"lmsb-u1": ANNA}), have_state(users={"lmsb-u1": adopted}),
+                                 adopted={"lmsb-u1"})
+    assert part.actions == [] and available == {"lmsb-u1"}
+    # gone from the rosters: the account is never suspended
+    part, _ = plan_users(want_state(), have_state(users={"lmsb-u1": AUser(**{**_fields(adopted),
+                                                                            "suspended": False})}))
+    assert part.actions == []
+
+
+def test_two_accounts_matching_one_participant_are_a_problem_never_a_guess() -> None:
+    twins = [Clash(entity="user", key="lmsb-u1", field="email", value="anna@example.org", other_id=i)
+             for i in (51, 52)]
+    part, available = users([ANNA], [], ambiguous=twins)
+    assert part.actions == [] and available == set()
+    problem, = part.problems
+    assert "matches 2 accounts by email" in problem.message and "51, 52" in problem.message and problem.hint
+
+
 # --- cohorts ---
 
 def test_cohort_create_and_members_added_and_removed() -> None:

@@ -70,6 +70,9 @@ class BatchedApplier:
     def run(self, phase: tuple[str, str], actions: list[Action]) -> None:
         if phase == ("category", "create"):
             self._categories(actions)
+        elif phase == ("user", "adopt"):  # nothing is written: the journal records the account as adopted
+            self.books.applied(actions, {a.seq: self.books.ids["user"][a.key] for a in actions
+                                         if a.key in self.books.ids["user"]})
         else:
             self._phase(phase, actions)
 

@@ -29,7 +29,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
     courses, synced_courses = plan_courses(desired, actual)
     graduated = graduates(desired, actual)
     users, synced_users = plan_users(desired, actual, suspend_leavers=settings.suspend_leavers,
-                                     keep=kept_accounts(desired, actual, graduated))
+                                     keep=kept_accounts(desired, actual, graduated), adopted=set(scope.adopted))
     idnumber_of = idnumbers_by_id(actual)
     cohorts = plan_cohorts(desired, actual, synced_users, idnumber_of)
     enrolments, enrolled = plan_enrolments(desired, actual, settings, synced_courses, synced_users, idnumber_of)
@@ -48,7 +48,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
     for i, a in enumerate(plan.actions, start=1):
         a.seq = i
     managed = {
-        "user": sum(1 for k in actual.users if k.startswith(desired.prefix)),
+        "user": sum(1 for k, u in actual.users.items() if k.startswith(desired.prefix) and not u.matched_by),
         "enrolment": sum(1 for per in actual.enrolments.values() for uid in per
                          if idnumber_of.get(uid, "").startswith(desired.prefix)),
         "cohort_member": sum(len(c.members) for c in actual.cohorts.values()),

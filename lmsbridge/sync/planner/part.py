@@ -25,9 +25,9 @@ class Part:
     ids: dict[str, dict[str, int]] = field(default_factory=dict)  # entity -> key -> Moodle id
 
     def act(self, entity: str, key: str, op: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
-            source: str, reason: str) -> None:
+            source: str, reason: str, name: str = "") -> None:
         self.actions.append(Action(entity=entity, key=key, op=op, before=before, after=after, source=source,
-                                   reason=reason))
+                                   reason=reason, name=name))
 
     def known(self, entity: str, key: str, moodle_id: int) -> None:
         self.ids.setdefault(entity, {})[key] = moodle_id
