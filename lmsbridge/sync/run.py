@@ -63,6 +63,9 @@ class SyncError(Exception):
 def load_desired(settings: SyncSettings) -> DesiredState:
     if not settings.prefix or not settings.prefix.strip():
         raise ConfigError("the idnumber prefix is empty: lmsbridge would claim everything. Set LMSBRIDGE_PREFIX")
+    if not settings.rosters:
+        raise ConfigError("no roster is set: name the roster CSV files in LMSBRIDGE_ROSTERS (in the environment "
+                          "or the .env file; several separated by ':') or with --roster")
     deliveries = load_deliveries(settings.source)
     missing = [str(p) for p in settings.rosters if not Path(p).is_file()]
     if missing:
