@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lmsbridge.sandbox.errors import INVALID_PARAMETER, InvalidParameter
-from lmsbridge.sync.sources.moodle_rules import EMAIL
+from lmsbridge.sync.sources.moodle_rules import EMAIL as EMAIL_ADDRESS
 
 REQUIRED, DEFAULT, OPTIONAL = "required", "default", "optional"
 
@@ -82,7 +82,7 @@ AUTH_PLUGINS = frozenset({"manual", "nologin", "email", "ldap", "oauth2", "saml2
 
 def valid_email(value: str) -> bool:
     """validate_email(): a dotted domain is required, as on a stock site."""
-    return bool(EMAIL.match(value))
+    return bool(EMAIL_ADDRESS.match(value))
 
 
 def _validate_value(desc: Value, raw: Any, langs: frozenset[str]) -> Any:

@@ -2,8 +2,9 @@
 
 Moodle 5.0's own rules, read from its source: the country codes of lang/en/countries.php (an unknown code is
 dropped without a word, so a sync would plan the same update forever), the user table's column lengths in
-lib/db/install.xml (a longer value fails the whole create batch), names cleaned as PARAM_NOTAGS (markup is
-stripped, so a name with markup never matches), and validate_email(). The sandbox imitates Moodle with these.
+lib/db/install.xml (a longer value fails the whole create batch), names as PARAM_NOTAGS cleans them (a web-service
+call refuses a value that cleaning would change: markup fails the batch), and validate_email().
+The sandbox imitates Moodle with these.
 """
 
 from __future__ import annotations

@@ -236,7 +236,8 @@ def _row(values: dict[str, str], name: str, line: int, by_id: dict[str, Delivery
             bad(f"{key} is empty", f"fill in the participant's {key}")
     for key in ("firstname", "lastname", "institution", "department"):
         if user[key] and strip_tags(user[key]) != user[key]:
-            bad(f"{key} {user[key]!r} contains markup", "Moodle strips tags from names: remove the < > part")
+            bad(f"{key} {user[key]!r} contains markup",
+                "Moodle refuses names with markup (PARAM_NOTAGS): remove the < > part")
     if user["email"] and not EMAIL.match(user["email"]):
         bad(f"email {user['email']!r} is not a valid address", "correct the e-mail address")
     for key in ("idnumber", "username", "firstname", "lastname", "email", "institution", "department"):
