@@ -166,9 +166,23 @@ class Plan(BaseModel):
             lines.extend(f"  {p.severity}: {p}" for p in self.problems[:200])
             if len(self.problems) > 200:
                 lines.append(f"  ... and {len(self.problems) - 200} more")
-        for f in self.safety:
-            lines.append(f"\nBLOCKED by safety: {f.message}")
-        if self.safety:
-            lines.append("  Nothing is applied. Check the rosters; if the change is intended, re-run with "
-                         "--allow-mass-change.")
+        lines.extend(self.blocked_lines())
         return "\n".join(lines)
+
+    def blocked_lines(self) -> list[str]:
+        """Each safety finding once, and what to do: --allow-mass-change is suggested only when the input is valid
+        and the mass change plausible; broken rows or columns, or an empty roster, are to be fixed instead."""
+        if not self.safety:
+            return []
+        lines = [f"\nBLOCKED by safety: {f.message}" for f in self.safety]
+        if self.errors:
+            lines.append(f"  Nothing is applied. The input has {len(self.errors)} error(s) (see the problems): fix "
+                         "the roster files and sync again. Do not use --allow-mass-change: it would apply these "
+                         "removals.")
+        elif any(f.entity == "roster" and f.count == 0 for f in self.safety):
+            lines.append("  Nothing is applied. Check that LMSBRIDGE_ROSTERS names the right files and that they "
+                         "hold the participants.")
+        else:
+            lines.append("  Nothing is applied. Check that the rosters are complete; if these removals are intended "
+                         "(e.g. a programme has ended), re-run with --allow-mass-change.")
+        return lines

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +31,7 @@ from lmsbridge.moodle import (
     MoodleClient,
     MoodleError,
 )
+from lmsbridge.private_files import private_dir, write_private
 from lmsbridge.sync.actual import ActualState, Scope
 from lmsbridge.sync.apply.applier import apply_plan
 from lmsbridge.sync.apply.ledger import SiteFailure
@@ -274,11 +274,7 @@ def _locked(settings: SyncSettings) -> Iterator[Journal]:
 def write_run_summary(state_dir: Path, outcome: SyncOutcome) -> Path:
     """`<state dir>/last-run.json` (and runs/<run id>.json): what monitoring reads."""
     data = outcome.summary()
-    runs = state_dir / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
+    runs = private_dir(private_dir(state_dir) / "runs")
     text = json.dumps(data, indent=1, ensure_ascii=False)
-    (runs / f"{outcome.run_id or 'dry-run'}.json").write_text(text, encoding="utf-8")
-    tmp = state_dir / "last-run.json.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, state_dir / "last-run.json")
-    return state_dir / "last-run.json"
+    write_private(runs / f"{outcome.run_id or 'dry-run'}.json", text)
+    return write_private(state_dir / "last-run.json", text)
