@@ -59,7 +59,7 @@ class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
                  "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage()}
-        for key in ("run_id", "entity", "op", "count"):
+        for key in ("run_id", "entity", "op", "count", "outcome", "exit_code"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         return json.dumps(entry, ensure_ascii=False)
