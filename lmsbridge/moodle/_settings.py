@@ -27,6 +27,9 @@ ENV = {
 }
 
 
+DEFAULT_CONCURRENCY = 4  # calls in parallel, the same for every command
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() in {"localhost", "localhost.localdomain"} or host.lower().endswith(".localhost"):
         return True
@@ -45,7 +48,7 @@ class MoodleSettings(BaseModel):
     max_input_vars: int = Field(
         DEFAULT_MAX_INPUT_VARS, ge=50,
         description="the site's PHP max_input_vars (PHP's default, and a stock site's, is 1000)")
-    concurrency: int = Field(4, ge=1, le=32, description="parallel read requests")
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=32, description="parallel read requests")
     retries: int = Field(3, ge=0, le=10, description="further attempts for calls that are safe to repeat")
     allow_http: bool = Field(False, description="allow plain http:// to a host that is not loopback")
 
