@@ -86,7 +86,12 @@ def apply(plan_file: Path, **options: Any) -> None:
     try:
         the_plan = Plan.load(plan_file)
     except (ValidationError, ValueError) as exc:
-        fail(f"lmsbridge apply: {plan_file} is not a plan written by `lmsbridge plan --out`: {exc}", ExitCode.BAD_INPUT)
+        where = ""
+        if isinstance(exc, ValidationError) and exc.errors():
+            first = exc.errors(include_input=False)[0]
+            where = f" (at {'.'.join(map(str, first['loc'])) or 'the top'}: {first['msg'].lower()})"
+        fail(f"lmsbridge apply: {plan_file} is not a plan written by `lmsbridge plan --out`{where}; make a new "
+             "one with `lmsbridge plan --out`", ExitCode.BAD_INPUT)
     import threading
 
     stop = threading.Event()

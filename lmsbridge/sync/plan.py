@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from lmsbridge.private_files import write_private
 from lmsbridge.sync.actual import Scope
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
@@ -134,7 +135,7 @@ class Plan(BaseModel):
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.model_dump_json(indent=1), encoding="utf-8")
+        write_private(path, self.model_dump_json(indent=1))  # names, e-mails, before/after: owner-only
 
     @classmethod
     def load(cls, path: Path) -> Plan:

@@ -70,3 +70,10 @@ def test_certificates_print_with_javascript_disabled(tmp_path: Path) -> None:
     pdf = print_pdf(html, tmp_path / "c.pdf", chromium=CHROMIUM)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Certificate for Ann Lee" in text and "static" in text and "SCRIPT RAN" not in text
+
+
+def test_a_saved_plan_is_owner_only(sandbox: Sandbox, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "r.csv", participants("executive-management", 2))
+    out = tmp_path / "plan.json"
+    assert run_cli(["plan", "--roster", str(roster), "--out", str(out)], sandbox, tmp_path).returncode == 0
+    assert _mode(out) == 0o600  # it holds the participants' names and e-mails
