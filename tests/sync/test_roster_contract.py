@@ -124,3 +124,19 @@ def test_the_sandbox_does_what_moodle_does_with_such_rows(sandbox: Sandbox, clie
     sandbox.db.set_config(SAME_EMAIL, "1")
     client.call("core_user_create_users", {"users": [user(4, email="u1@example.org")]})
     assert sandbox.db.scalar("SELECT count(*) FROM user WHERE email = 'u1@example.org'") == 2
+
+
+def test_hold_back_drops_every_action_on_a_held_participant_and_says_so_once() -> None:
+    from lmsbridge.sync.planner.held import hold_back
+    from lmsbridge.sync.planner.part import Part
+
+    part = Part()
+    for entity, key, op in (("user", "lmsb-P1", "suspend"), ("user", "lmsb-P2", "suspend"),
+                            ("enrolment", "lmsb-C1|lmsb-P1", "suspend"), ("cohort_member", "lmsb-X|lmsb-P1", "remove"),
+                            ("group_member", "lmsb-C1/lmsb-g-a|lmsb-P1", "remove"),
+                            ("grade", "lmsb-C1|lmsb-ev|lmsb-P1", "set"), ("course", "lmsb-C1", "update")):
+        part.act(entity, key, op, None, None, "", "")
+    hold_back(part, {"lmsb-P1": "r.csv:3"})
+    assert [(a.entity, a.key) for a in part.actions] == [("user", "lmsb-P2"), ("course", "lmsb-C1")]
+    assert [(p.key, p.source) for p in part.problems] == [("lmsb-P1", "r.csv:3")]
+    assert "held back" in part.problems[0].message
