@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lmsbridge.sandbox.errors import INVALID_PARAMETER, InvalidParameter
-from lmsbridge.sync.sources.moodle_rules import EMAIL as EMAIL_ADDRESS
+from lmsbridge.user_rules import EMAIL as EMAIL_ADDRESS
 
 REQUIRED, DEFAULT, OPTIONAL = "required", "default", "optional"
 

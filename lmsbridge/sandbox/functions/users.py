@@ -11,7 +11,7 @@ from lmsbridge.sandbox.params import (ALPHA, AUTH, BOOL, DEFAULT, INT, LANG, NOT
                                       TIMEZONE, USERNAME, Multiple, Single, Value, clean, valid_email)
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import ADMIN_ID, now
-from lmsbridge.sync.sources.moodle_rules import COUNTRIES, too_long
+from lmsbridge.user_rules import COUNTRIES, too_long
 
 # Site setting allowaccountssameemail: "1" lets two accounts share an e-mail (sb.db.set_config(SAME_EMAIL, "1")).
 SAME_EMAIL = "allowaccountssameemail"

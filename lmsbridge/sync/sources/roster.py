@@ -2,10 +2,10 @@
 
 UTF-8 with or without a BOM; comma or semicolon, sniffed from the header line. Two layers, as in Moodle's upload
 tools: the file (encoding, header, required and unknown columns) fails as a whole; then each row is checked on its
-own, against what Moodle will accept (moodle_rules), and a bad row is reported with its file, line and what to fix
-and never stops the others. A bad row's participant is *held back* (Roster.held): the sync leaves them exactly as
-Moodle has them, since a broken row says "we don't know what this person should have now", never "they left".
-Numbered columns go together:
+own, against what Moodle will accept (lmsbridge.user_rules), and a bad row is reported with its file, line and
+what to fix and never stops the others. A bad row's participant is *held back* (Roster.held): the sync leaves
+them exactly as Moodle has them, since a broken row says "we don't know what this person should have now",
+never "they left". Numbered columns go together:
 `course1` with `role1`, `group1`, `enroltimestart1`, `enrolperiod1` (days), as in Moodle.
 """
 
@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from lmsbridge.sync.sources.delivery import Delivery
-from lmsbridge.sync.sources.moodle_rules import COUNTRIES, EMAIL, strip_tags, too_long
+from lmsbridge.user_rules import COUNTRIES, EMAIL, strip_tags, too_long
 
 USER_FIELDS = ("idnumber", "username", "firstname", "lastname", "email", "institution", "department", "country",
                "lang", "auth")
