@@ -24,7 +24,21 @@ from lmsbridge.exit_codes import ExitCode
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lmsbridge")
 def cli() -> None:
-    """Build SCORM packages of the training modules and keep Moodle in line with the programme records."""
+    """Build SCORM packages of the training modules and keep Moodle in line with the programme records.
+
+    Settings come from options, LMSBRIDGE_* variables or a .env file in the current directory. New here? Run
+    `lmsbridge demo`: it builds the packages, syncs the sample programmes into a local sandbox Moodle, then
+    reports and issues certificates, with no Moodle of your own.
+
+    \b
+    Example:
+      export LMSBRIDGE_MOODLE_URL=https://moodle.example.org LMSBRIDGE_MOODLE_TOKEN=...
+      lmsbridge plan --roster rosters/sc.csv      # what would change; nothing is written
+      lmsbridge sync --roster rosters/sc.csv      # plan and apply
+
+    Exit codes: 0 done; 1 some rows failed or were held back; 2 bad configuration or input; 3 blocked by a
+    safety threshold; 4 Moodle unreachable, refusing or answering malformed; 5 another sync holds the lock.
+    """
 
 
 # Commands by area; each calls one library function. Options that are settings name their variable explicitly

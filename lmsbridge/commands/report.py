@@ -86,9 +86,9 @@ def report(intakes: tuple[str, ...], since: datetime | None, until: datetime | N
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/certificates"),
               show_default=True, help="Folder for the certificates (one folder per programme).")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), envvar="LMSBRIDGE_STATE_DIR",
-              help="Where the certificate registry and secret live [.lmsbridge] (env LMSBRIDGE_STATE_DIR).")
-@click.option("--pdf/--no-pdf", default=None, help="Also print each to PDF with Chromium [when /usr/bin/chromium "
-              "exists; env LMSBRIDGE_CHROMIUM names another].")
+              help="Where the certificate registry and secret live [default: .lmsbridge] (env LMSBRIDGE_STATE_DIR).")
+@click.option("--pdf/--no-pdf", default=None, help="Also print each to PDF with Chromium [default: when /usr/bin/"
+              "chromium exists] (env LMSBRIDGE_CHROMIUM names another Chromium).")
 @click.option("--show-missing", is_flag=True, help="Also list who does not qualify yet, and what is missing.")
 @click.pass_context
 @_report_errors

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 def _sync_setup(o: dict[str, Any]) -> tuple[MoodleClient, SyncSettings]:
     """(MoodleClient, SyncSettings) from the shared options; bad settings exit 2."""
-    from pydantic import ValidationError
-
     from lmsbridge.moodle import MoodleClient
     from lmsbridge.sync.settings import settings_from_options
     from lmsbridge.sync.sources.delivery import ConfigError
@@ -29,9 +27,6 @@ def _sync_setup(o: dict[str, Any]) -> tuple[MoodleClient, SyncSettings]:
     moodle = moodle_settings(o)
     try:
         settings = settings_from_options(**o)
-    except ValidationError as exc:
-        fail("lmsbridge: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
-                                             for e in exc.errors(include_input=False)), ExitCode.BAD_INPUT)
     except ConfigError as exc:
         fail(f"lmsbridge: {exc}", ExitCode.BAD_INPUT)
     return MoodleClient.from_settings(moodle, concurrency=settings.concurrency), settings
@@ -44,7 +39,8 @@ def _sync_setup(o: dict[str, Any]) -> tuple[MoodleClient, SyncSettings]:
 def plan(out: Path | None, limit: int, **options: Any) -> None:
     """Show what a sync would change (nothing is written to Moodle); --out saves it for `apply`.
 
-    Exit 0 (3 when a safety threshold would block it, 2 for bad input, 4 when Moodle is unreachable).
+    Exit 0 (3 when a safety threshold would block it, 2 for bad input, 4 when Moodle is unreachable or answers
+    malformed).
 
     \b
     Example:
@@ -90,7 +86,12 @@ def apply(plan_file: Path, **options: Any) -> None:
     try:
         the_plan = Plan.load(plan_file)
     except (ValidationError, ValueError) as exc:
-        fail(f"lmsbridge apply: {plan_file} is not a plan written by `lmsbridge plan --out`: {exc}", ExitCode.BAD_INPUT)
+        where = ""
+        if isinstance(exc, ValidationError) and exc.errors():
+            first = exc.errors(include_input=False)[0]
+            where = f" (at {'.'.join(map(str, first['loc'])) or 'the top'}: {first['msg'].lower()})"
+        fail(f"lmsbridge apply: {plan_file} is not a plan written by `lmsbridge plan --out`{where}; make a new "
+             "one with `lmsbridge plan --out`", ExitCode.BAD_INPUT)
     import threading
 
     stop = threading.Event()
@@ -109,8 +110,10 @@ def apply(plan_file: Path, **options: Any) -> None:
 def sync(dry_run: bool, out: Path | None, every: str | None, **options: Any) -> None:
     """Plan and apply in one go: what a schedule (cron, systemd timer) runs.
 
-    Exit codes: 0 all applied; 1 some rows failed; 2 bad config or input; 3 blocked by a safety threshold;
-    4 Moodle unreachable or preflight failed. SIGTERM/SIGINT finish the current batch and release the lock.
+    Exit codes: 0 all applied, or nothing to do; 1 some rows failed, or a broken roster row held its participant
+    back; 2 bad config or input (no roster set, a roster's file or header broken); 3 blocked by a safety
+    threshold; 4 Moodle unreachable, preflight failed, a malformed answer, or the site changed since the plan;
+    5 another sync holds the lock. SIGTERM/SIGINT finish the current batch and release the lock.
 
     \b
     Examples:

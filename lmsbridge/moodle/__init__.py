@@ -69,11 +69,12 @@ from ._models import (
 )
 from ._redact import RedactingFilter, redact, redact_data
 from ._retry import RetryPolicy
-from ._settings import MoodleSettings
+from ._settings import DEFAULT_CONCURRENCY, MoodleSettings
 from ._transport import ConnectionLost, Request, RequestsTransport, Response, Transport
 
 __all__ = [
-    "MoodleClient", "MoodleSettings", "BatchResult", "RetryPolicy", "warnings_of", "plain_text", "encode_params",
+    "MoodleClient", "MoodleSettings", "DEFAULT_CONCURRENCY",
+    "BatchResult", "RetryPolicy", "warnings_of", "plain_text", "encode_params",
     "split_batches", "is_read",
     "READ_FUNCTIONS", "CREATE_LIST_PARAM", "REQUIRED_FUNCTIONS", "SYNC_FUNCTIONS", "COMPETENCY_FUNCTIONS",
     "PLUGIN_FUNCTIONS", "PLUGIN_READ_FUNCTION", "DEFAULT_MAX_INPUT_VARS", "DEFAULT_VAR_FRACTION",

@@ -27,6 +27,11 @@ ENV = {
 }
 
 
+# Calls in parallel, the same for every command. 2, not more: measured on 2-core sites (bench/real_moodle_bench.py),
+# 4 was no faster on Moodle 5.0 and slower on 4.5, because the site's PHP and database are the bottleneck.
+DEFAULT_CONCURRENCY = 2
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() in {"localhost", "localhost.localdomain"} or host.lower().endswith(".localhost"):
         return True
@@ -45,7 +50,7 @@ class MoodleSettings(BaseModel):
     max_input_vars: int = Field(
         DEFAULT_MAX_INPUT_VARS, ge=50,
         description="the site's PHP max_input_vars (PHP's default, and a stock site's, is 1000)")
-    concurrency: int = Field(4, ge=1, le=32, description="parallel read requests")
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=32, description="parallel read requests")
     retries: int = Field(3, ge=0, le=10, description="further attempts for calls that are safe to repeat")
     allow_http: bool = Field(False, description="allow plain http:// to a host that is not loopback")
 

@@ -8,6 +8,7 @@ the certificate number, the issue date and the verification code that `lmsbridge
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from datetime import date
@@ -109,14 +110,33 @@ def chromium_path() -> Path | None:
     return candidate if candidate.is_file() and os.access(candidate, os.X_OK) else None
 
 
+# Chromium's headless printing needs its own script switched on, so the page's is switched off by policy.
+_NO_SCRIPT = ('<meta http-equiv="Content-Security-Policy" content="script-src \'none\'; object-src \'none\'; '
+              'connect-src \'none\'">')
+_HEAD = re.compile(r"<head(\s[^>]*)?>|\A\s*<!doctype[^>]*>", re.I)
+
+
+def without_script(html: str) -> str:
+    """The page with a Content-Security-Policy that forbids every script, first thing in its head."""
+    m = _HEAD.search(html)
+    cut = m.end() if m else 0
+    return html[:cut] + _NO_SCRIPT + html[cut:]
+
+
 def print_pdf(html_path: Path, pdf_path: Path, *, chromium: Path, timeout: float = 90) -> Path:
-    """Chromium's own print to PDF (the A4 @page of the HTML decides the paper). Offline: no network at all."""
-    with tempfile.TemporaryDirectory(prefix="lmsbridge-chromium-") as profile:
-        cmd = [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-               f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
-               f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    """Chromium's own print to PDF (the A4 @page of the HTML decides the paper). Offline: no network at all, and
+    no JavaScript: a certificate is static, and a name from a roster must never run as script."""
+    page = html_path.with_name(f".{html_path.stem}.print.html")  # beside it: relative links still resolve
+    page.write_text(without_script(html_path.read_text(encoding="utf-8")), encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory(prefix="lmsbridge-chromium-") as profile:
+            cmd = [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                   "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+                   f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
+                   f"--print-to-pdf={pdf_path}", page.resolve().as_uri()]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    finally:
+        page.unlink(missing_ok=True)
     if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         raise RuntimeError(f"Chromium did not print {html_path} to PDF (exit {done.returncode}): "
                            f"{done.stderr.strip()[-400:]}")

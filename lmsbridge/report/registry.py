@@ -23,11 +23,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from lmsbridge.private_files import private_dir, private_file
 from lmsbridge.sync.sources.delivery import ConfigError
 
 SECRET_ENV = "LMSBRIDGE_CERT_SECRET"
 STATE_ENV = "LMSBRIDGE_STATE_DIR"
 SECRET_FILE = "cert-secret"
+MIN_SECRET_BYTES = 32  # HMAC-SHA256: a shorter secret can be guessed offline from one printed code
 DB_FILE = "certificates.sqlite"
 
 SCHEMA = """
@@ -91,11 +93,14 @@ class Registry:
     """Issued certificates in `<state dir>/certificates.sqlite`, signed with the state dir's secret."""
 
     def __init__(self, directory: str | Path | None = None, *, secret: str | None = None) -> None:
-        self.dir = state_dir(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir = private_dir(state_dir(directory))
         self.__given = secret or os.environ.get(SECRET_ENV) or None
+        if self.__given is not None and len(self.__given.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ConfigError(f"{SECRET_ENV} is {len(self.__given.encode('utf-8'))} bytes long: a certificate "
+                              f"secret needs at least {MIN_SECRET_BYTES} (e.g. the output of `openssl rand -hex "
+                              "32`), or unset it to have one made in the state dir")
         self.__secret: bytes | None = None  # read (or made) when first needed
-        self.path = self.dir / DB_FILE
+        self.path = private_file(self.dir / DB_FILE)
         self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         self.conn.executescript(SCHEMA)
 

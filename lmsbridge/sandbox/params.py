@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lmsbridge.sandbox.errors import INVALID_PARAMETER, InvalidParameter
+from lmsbridge.user_rules import EMAIL as EMAIL_ADDRESS
 
 REQUIRED, DEFAULT, OPTIONAL = "required", "default", "optional"
 
@@ -79,13 +80,9 @@ def clean(value: str, ptype: str, installed_langs: frozenset[str] = frozenset({"
 AUTH_PLUGINS = frozenset({"manual", "nologin", "email", "ldap", "oauth2", "saml2", "cas", "shibboleth", "db",
                           "webservice", "lti", "mnet", "none"})
 
-_EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-                    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$")
-
-
 def valid_email(value: str) -> bool:
     """validate_email(): a dotted domain is required, as on a stock site."""
-    return bool(_EMAIL.match(value))
+    return bool(EMAIL_ADDRESS.match(value))
 
 
 def _validate_value(desc: Value, raw: Any, langs: frozenset[str]) -> Any:

@@ -162,6 +162,7 @@ class DesiredState(BaseModel):
     enrolments: dict[str, DEnrolment] = {}  # key "course|user"
     problems: list[RowProblem] = []
     roster_rows: int = 0
+    held: dict[str, str] = {}  # user idnumber -> "file:line" of a broken row: that participant is left as is
 
 
 def slug(text: str) -> str:
@@ -197,7 +198,8 @@ def course_plan(delivery: Delivery, prefix: str) -> list[DCourse]:
 
 def build_desired(deliveries: list[Delivery], roster: Roster, *, prefix: str = DEFAULT_PREFIX,
                   default_auth: str = "manual") -> DesiredState:
-    state = DesiredState(prefix=prefix, problems=list(roster.problems), roster_rows=roster.data_rows)
+    state = DesiredState(prefix=prefix, problems=list(roster.problems), roster_rows=roster.data_rows,
+                         held={own(prefix, k): v for k, v in roster.held.items()})
     by_programme = {d.programme: d for d in deliveries}
     courses_of: dict[tuple[str, str], list[DCourse]] = {}
     for d in deliveries:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lmsbridge.moodle import redact
+from lmsbridge.private_files import private_dir, private_file
 from lmsbridge.sync.plan import Action, Plan
 
 
@@ -56,8 +57,8 @@ class Lock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        private_dir(self.path.parent)
+        fd = os.open(private_file(self.path), os.O_RDWR)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -96,8 +97,8 @@ class Lock:
 
 class Journal:
     def __init__(self, state_dir: Path) -> None:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        self.path = state_dir / "journal.sqlite"
+        private_dir(state_dir)
+        self.path = private_file(state_dir / "journal.sqlite")
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")

@@ -47,3 +47,8 @@ class GradeKey(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.course}|{self.item}|{self.user}"
+
+    @classmethod
+    def parse(cls, key: str) -> GradeKey:
+        course, item, user = (key.split("|", 2) + ["", ""])[:3]
+        return cls(course, item, user)

@@ -31,6 +31,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from lmsbridge.exit_codes import outcome as exit_outcome
+
 PREFIX = "lmsbridge_sync"
 _SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)\s*$')
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -49,7 +51,7 @@ class SyncRunSummary(BaseModel):
     run_id: str = ""
     started_at: float  # Unix seconds
     finished_at: float
-    outcome: str  # success | partial | failed | blocked | unreachable | config
+    outcome: str  # success | partial | failed | blocked | unreachable | config | locked (exit_codes.outcome)
     exit_code: int = 0
     actions: list[ActionCount] = []
     failures: int | None = None  # default: the actions whose outcome is "failed"
@@ -172,9 +174,6 @@ def write_sync_metrics(summary: SyncRunSummary | Mapping[str, Any], path: Path) 
     return path
 
 
-_EXIT_OUTCOME = {0: "success", 1: "partial", 2: "config", 3: "blocked", 4: "unreachable"}
-
-
 def summary_from_run(data: Mapping[str, Any]) -> SyncRunSummary:
     """The sync's run summary JSON (lmsbridge.sync.outcome.summary_data: run_id, finished_at ISO, seconds, exit_code,
     applied / failed / skipped as {entity: {action: count}}) as a SyncRunSummary."""
@@ -197,5 +196,5 @@ def summary_from_run(data: Mapping[str, Any]) -> SyncRunSummary:
             for op, count in (ops or {}).items():
                 actions.append(ActionCount(entity=entity, action=op, outcome=outcome, count=int(count)))
     return SyncRunSummary(run_id=str(data.get("run_id") or ""), started_at=finished - seconds, finished_at=finished,
-                          outcome=str(data.get("outcome") or _EXIT_OUTCOME.get(exit_code, "failed")),
+                          outcome=str(data.get("outcome") or exit_outcome(exit_code)),
                           exit_code=exit_code, actions=actions)

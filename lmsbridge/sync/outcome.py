@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from lmsbridge.exit_codes import meaning
+from lmsbridge.exit_codes import outcome as exit_outcome
 from lmsbridge.moodle import redact_data
 from lmsbridge.sync.apply.ledger import ApplyResult
 from lmsbridge.sync.plan import Plan
@@ -41,6 +42,7 @@ def summary_data(outcome: SyncOutcome) -> dict[str, Any]:
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "exit_code": outcome.exit_code,
         "meaning": meaning(outcome.exit_code),
+        "outcome": exit_outcome(outcome.exit_code),
         "message": outcome.message,
         "dry_run": outcome.dry_run,
         "seconds": outcome.seconds,

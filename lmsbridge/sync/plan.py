@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from lmsbridge.private_files import write_private
 from lmsbridge.sync.actual import Scope
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
@@ -77,6 +78,7 @@ class Problem(BaseModel):
     source: str = ""
     message: str
     hint: str = ""
+    held: bool = False  # a participant held back by a broken roster row: left as Moodle has them
 
     def __str__(self) -> str:
         where = self.source or self.key or self.entity
@@ -146,12 +148,12 @@ class Plan(BaseModel):
                     who["fields"] = sorted(a.after or {})
                 out[PEOPLE_OPS[a.op]].append(who)
         out["held_back"] = [{"idnumber": p.key, "source": p.source, "why": p.message} for p in self.problems
-                            if p.entity == "user" and p.key and p.severity == "error"]
+                            if p.held or (p.entity == "user" and p.key and p.severity == "error")]
         return out
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.model_dump_json(indent=1), encoding="utf-8")
+        write_private(path, self.model_dump_json(indent=1))  # names, e-mails, before/after: owner-only
 
     @classmethod
     def load(cls, path: Path) -> Plan:
@@ -184,9 +186,23 @@ class Plan(BaseModel):
             lines.extend(f"  {p.severity}: {p}" for p in self.problems[:200])
             if len(self.problems) > 200:
                 lines.append(f"  ... and {len(self.problems) - 200} more")
-        for f in self.safety:
-            lines.append(f"\nBLOCKED by safety: {f.message}")
-        if self.safety:
-            lines.append("  Nothing is applied. Check the rosters; if the change is intended, re-run with "
-                         "--allow-mass-change.")
+        lines.extend(self.blocked_lines())
         return "\n".join(lines)
+
+    def blocked_lines(self) -> list[str]:
+        """Each safety finding once, and what to do: --allow-mass-change is suggested only when the input is valid
+        and the mass change plausible; broken rows or columns, or an empty roster, are to be fixed instead."""
+        if not self.safety:
+            return []
+        lines = [f"\nBLOCKED by safety: {f.message}" for f in self.safety]
+        if self.errors:
+            lines.append(f"  Nothing is applied. The input has {len(self.errors)} error(s) (see the problems): fix "
+                         "the roster files and sync again. Do not use --allow-mass-change: it would apply these "
+                         "removals.")
+        elif any(f.entity == "roster" and f.count == 0 for f in self.safety):
+            lines.append("  Nothing is applied. Check that LMSBRIDGE_ROSTERS names the right files and that they "
+                         "hold the participants.")
+        else:
+            lines.append("  Nothing is applied. Check that the rosters are complete; if these removals are intended "
+                         "(e.g. a programme has ended), re-run with --allow-mass-change.")
+        return lines

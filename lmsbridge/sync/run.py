@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from lmsbridge.capabilities import permission_hint
 from lmsbridge.exit_codes import ExitCode
+from lmsbridge.exit_codes import outcome as exit_outcome
 from lmsbridge.moodle import (
     COMPETENCY_FUNCTIONS,
     PLUGIN_FUNCTIONS,
@@ -32,6 +32,7 @@ from lmsbridge.moodle import (
     MoodleClient,
     MoodleError,
 )
+from lmsbridge.private_files import private_dir, write_private
 from lmsbridge.sync.actual import ActualState, Scope
 from lmsbridge.sync.apply.applier import apply_plan
 from lmsbridge.sync.apply.guard import live_ids, refused_actions
@@ -58,12 +59,27 @@ class SyncError(Exception):
         self.exit_code = exit_code
 
 
+# What reading an answer of the wrong shape raises (pydantic's ValidationError is a ValueError): a site that is
+# not Moodle, or a proxy or plugin rewriting its answers. A protocol error of the site, never a traceback.
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def malformed(exc: Exception, step: str) -> SyncError:
+    detail = (str(exc).splitlines() or [""])[0][:200]
+    return SyncError(f"{step}: Moodle's answer is not in the shape Moodle gives ({type(exc).__name__}: {detail}). "
+                     "Check that LMSBRIDGE_MOODLE_URL is the Moodle site and that nothing between (a proxy, a "
+                     "plugin) rewrites its answers", ExitCode.SITE_FAILED)
+
+
 # --- the steps ---
 
 
 def load_desired(settings: SyncSettings) -> DesiredState:
     if not settings.prefix or not settings.prefix.strip():
         raise ConfigError("the idnumber prefix is empty: lmsbridge would claim everything. Set LMSBRIDGE_PREFIX")
+    if not settings.rosters:
+        raise ConfigError("no roster is set: name the roster CSV files in LMSBRIDGE_ROSTERS (in the environment "
+                          "or the .env file; several separated by ':') or with --roster")
     deliveries = load_deliveries(settings.source)
     missing = [str(p) for p in settings.rosters if not Path(p).is_file()]
     if missing:
@@ -90,6 +106,8 @@ def preflight(client: MoodleClient) -> set[str]:
         info = client.get_site_info()
     except MoodleError as exc:
         raise SyncError(f"Moodle preflight failed: {exc}", ExitCode.SITE_FAILED) from None
+    except MALFORMED as exc:
+        raise malformed(exc, "Moodle preflight failed") from None
     missing = [f for f in SYNC_FUNCTIONS if f not in info.function_names]
     if missing:
         raise SyncError(f"the token's web service lacks {', '.join(missing)}; add them to the external service "
@@ -137,6 +155,8 @@ def _read(client: MoodleClient, scope: Scope, settings: SyncSettings) -> ActualS
             raise SyncError(f"reading Moodle failed: {exc.function}: {exc.moodle_message}\n  "
                             f"{permission_hint(exc.moodle_message)}", ExitCode.SITE_FAILED) from None
         raise SyncError(f"reading Moodle failed: {exc}", ExitCode.SITE_FAILED) from None
+    except MALFORMED as exc:
+        raise malformed(exc, "reading Moodle failed") from None
 
 
 def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journal | None = None,
@@ -194,6 +214,9 @@ def apply_sync_plan(plan: Plan, settings: SyncSettings, client: MoodleClient, jo
     except SiteFailure as exc:
         journal.finish_run(run_id, "failed", ExitCode.SITE_FAILED, {})
         raise SyncError(f"Moodle stopped answering usefully: {exc}", ExitCode.SITE_FAILED) from None
+    except MALFORMED as exc:
+        journal.finish_run(run_id, "failed", ExitCode.SITE_FAILED, {})
+        raise malformed(exc, "applying the plan failed") from None
     adopted = set(journal.adopted_users()) | {a.key for a in plan.actions if a.op == "adopt"}
     managed = {k: v for k, v in result.ids.get("user", {}).items() if k.startswith(plan.prefix) and k not in adopted}
     journal.remember_users(managed, run_id)
@@ -216,7 +239,8 @@ def run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = Fa
              plan_out: Path | None = None) -> SyncOutcome:
     """Plan and apply in one go (under the lock), as a scheduled sync does; with ``settings.metrics_file`` the
     run's OpenMetrics file is written too (also for a failed run: monitoring must see it)."""
-    outcome = _run_sync(settings, client, dry_run=dry_run, stop=stop, progress=progress, plan_out=plan_out)
+    outcome = log_outcome(_run_sync(settings, client, dry_run=dry_run, stop=stop, progress=progress,
+                                    plan_out=plan_out))
     if settings.metrics_file and not dry_run:
         try:
             write_sync_metrics(outcome.summary(), settings.metrics_file)
@@ -248,7 +272,7 @@ def _run_sync(settings: SyncSettings, client: MoodleClient, *, dry_run: bool = F
                 write_run_summary(settings.state_dir, outcome)
             return outcome
     except LockHeld as exc:
-        return SyncOutcome(exit_code=ExitCode.SITE_FAILED, message=str(exc))
+        return SyncOutcome(exit_code=ExitCode.LOCKED, message=str(exc))
     except SyncError as exc:
         return SyncOutcome(exit_code=exc.exit_code, message=str(exc))
 
@@ -258,12 +282,23 @@ def run_apply(plan: Plan, settings: SyncSettings, client: MoodleClient, *, stop:
     """`lmsbridge apply PLAN.json`: under the lock, check for drift, then apply exactly the plan."""
     try:
         with _locked(settings) as journal:
-            return apply_sync_plan(plan, settings, client, journal, check_drift=True, stop=stop,
-                                   progress=progress)
+            return log_outcome(apply_sync_plan(plan, settings, client, journal, check_drift=True, stop=stop,
+                                               progress=progress))
     except LockHeld as exc:
-        return SyncOutcome(exit_code=ExitCode.SITE_FAILED, message=str(exc))
+        return log_outcome(SyncOutcome(exit_code=ExitCode.LOCKED, message=str(exc), plan=plan))
     except SyncError as exc:
-        return SyncOutcome(exit_code=exc.exit_code, message=str(exc), plan=plan)
+        return log_outcome(SyncOutcome(exit_code=exc.exit_code, message=str(exc), plan=plan))
+
+
+def log_outcome(outcome: SyncOutcome) -> SyncOutcome:
+    """The run's outcome as a log record (an error record for anything but success), so that a JSON log alone
+    tells monitoring how every run ended, refusals included."""
+    name = exit_outcome(outcome.exit_code)
+    level = logging.INFO if outcome.exit_code == ExitCode.OK else logging.ERROR
+    log.log(level, "sync %s (exit %d%s)%s", name, outcome.exit_code, ", dry run" if outcome.dry_run else "",
+            f": {outcome.message}" if outcome.message else "",
+            extra={"outcome": name, "exit_code": outcome.exit_code, "run_id": outcome.run_id})
+    return outcome
 
 
 @contextmanager
@@ -280,11 +315,7 @@ def _locked(settings: SyncSettings) -> Iterator[Journal]:
 def write_run_summary(state_dir: Path, outcome: SyncOutcome) -> Path:
     """`<state dir>/last-run.json` (and runs/<run id>.json): what monitoring reads."""
     data = outcome.summary()
-    runs = state_dir / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
+    runs = private_dir(private_dir(state_dir) / "runs")
     text = json.dumps(data, indent=1, ensure_ascii=False)
-    (runs / f"{outcome.run_id or 'dry-run'}.json").write_text(text, encoding="utf-8")
-    tmp = state_dir / "last-run.json.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, state_dir / "last-run.json")
-    return state_dir / "last-run.json"
+    write_private(runs / f"{outcome.run_id or 'dry-run'}.json", text)
+    return write_private(state_dir / "last-run.json", text)

@@ -8,10 +8,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from lmsbridge.moodle import DEFAULT_CONCURRENCY
+from lmsbridge.settings_errors import explain
 from lmsbridge.sync.desired import DEFAULT_PREFIX
 from lmsbridge.sync.planner import DEFAULT_ROLES
 from lmsbridge.sync.safety import SafetySettings
 from lmsbridge.sync.sources.delivery import ConfigError
+
+# Each setting's environment variable (the CLI option's envvar): what a message about a bad setting names.
+SYNC_ENV = {"source": "LMSBRIDGE_SOURCE", "rosters": "LMSBRIDGE_ROSTERS", "prefix": "LMSBRIDGE_PREFIX",
+            "state_dir": "LMSBRIDGE_STATE_DIR", "concurrency": "LMSBRIDGE_CONCURRENCY", "auth": "LMSBRIDGE_AUTH",
+            "on_leave": "LMSBRIDGE_ON_LEAVE", "roles": "LMSBRIDGE_ROLES", "safety": "LMSBRIDGE_THRESHOLDS",
+            "results": "LMSBRIDGE_RESULTS", "scorm_version": "LMSBRIDGE_SCORM_VERSION",
+            "metrics_file": "LMSBRIDGE_METRICS_FILE"}
 
 
 class SyncSettings(BaseModel):
@@ -21,7 +30,7 @@ class SyncSettings(BaseModel):
     rosters: list[Path] = []  # LMSBRIDGE_ROSTERS (separated by os.pathsep, as PATH)
     prefix: str = DEFAULT_PREFIX  # LMSBRIDGE_PREFIX
     state_dir: Path = Path(".lmsbridge")  # LMSBRIDGE_STATE_DIR
-    concurrency: int = Field(2, ge=1, le=16)  # LMSBRIDGE_CONCURRENCY
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=16)  # LMSBRIDGE_CONCURRENCY
     auth: str = "manual"  # LMSBRIDGE_AUTH: manual (Moodle generates passwords) or an external method
     on_leave: Literal["suspend", "unenrol", "keep"] = "suspend"  # LMSBRIDGE_ON_LEAVE
     # LMSBRIDGE_MATCH_USERS_BY: how a participant finds an account lmsbridge did not create (then adopted)
@@ -67,7 +76,6 @@ def settings_from_options(*, source: Path | None, rosters: tuple[Path, ...] | li
                 values[key] = value
         return SyncSettings.model_validate(values)
     except ValidationError as exc:
-        raise ConfigError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                    for e in exc.errors(include_input=False))) from None
+        raise ConfigError(explain(exc, SYNC_ENV, SyncSettings)) from None
     except ValueError as exc:
         raise ConfigError(str(exc)) from None

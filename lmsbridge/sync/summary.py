@@ -42,17 +42,16 @@ def format_summary(outcome: SyncOutcome, *, limit: int = 50) -> str:
     if plan and plan.problems:
         lines.append(f"\nProblems in the input ({len(plan.problems)}):")
         lines.extend(f"  {p.severity}: {p}" for p in plan.problems[:limit])
-    if plan and plan.safety and not plan.override:
-        lines.extend(f"\nBLOCKED by safety: {s.message}" for s in plan.safety)
-        lines.append("  Nothing was applied. If the change is intended, re-run with --allow-mass-change.")
+    if plan and not plan.override and not outcome.dry_run:  # a dry run has shown the plan's text with them
+        lines.extend(plan.blocked_lines())
     calls = f"{data['read_calls']} read and {data['write_calls']} write calls"
     tail = f"exit {outcome.exit_code} ({data['meaning']})"
     if outcome.dry_run:
         tail = f"exit {outcome.exit_code}, dry run: nothing applied" + (
             " (a safety threshold would block it)" if outcome.exit_code == ExitCode.BLOCKED else "")
     lines.append(f"\n{calls}, {outcome.seconds:.1f} s; {tail}")
-    if outcome.message:
-        lines.append(outcome.message)
+    if outcome.message and not (plan and plan.safety and outcome.exit_code == ExitCode.BLOCKED):
+        lines.append(outcome.message)  # (a blocked run's message repeats the BLOCKED lines above)
     return redact("\n".join(lines))
 
 
@@ -60,7 +59,7 @@ class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
                  "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage()}
-        for key in ("run_id", "entity", "op", "count"):
+        for key in ("run_id", "entity", "op", "count", "outcome", "exit_code"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         return json.dumps(entry, ensure_ascii=False)

@@ -21,7 +21,7 @@ LINE = re.compile(r"^(?P<number>[A-Z]+-\d{4}-\d{5})  (?P<new>new |kept)  (?P<nam
                   r"(?P<programme>[^,]+), (?P<lang>\w+)\)  (?P<files>.+)$")
 
 
-def run(seeded: Seeded, state: Path, out: Path, *args: str, secret: str | None = "s3cret-for-tests") -> tuple[int, str]:
+def run(seeded: Seeded, state: Path, out: Path, *args: str, secret: str | None = "s3cret-for-tests-that-is-32-bytes-long") -> tuple[int, str]:
     env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(state)}
     if secret is not None:
         env["LMSBRIDGE_CERT_SECRET"] = secret
@@ -36,7 +36,7 @@ def issued(output: str) -> dict[str, dict[str, str]]:
     return {m["key"]: m.groupdict() for m in (LINE.match(line) for line in output.splitlines()) if m}
 
 
-def verify(seeded: Seeded, state: Path, code: str, secret: str = "s3cret-for-tests") -> tuple[int, str]:
+def verify(seeded: Seeded, state: Path, code: str, secret: str = "s3cret-for-tests-that-is-32-bytes-long") -> tuple[int, str]:
     env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(state), "LMSBRIDGE_CERT_SECRET": secret}
     result = CliRunner().invoke(cli, ["certificates", "verify", code], env=env, catch_exceptions=False)
     return result.exit_code, result.output
@@ -122,7 +122,7 @@ def test_verify_valid_invalid_tampered(seeded: Seeded, first_run: tuple[Path, Pa
     assert verify(seeded, state, "hello")[0] == 1
 
     # Another secret: the stored record no longer matches its code.
-    status, said = verify(seeded, state, code, secret="another-secret")
+    status, said = verify(seeded, state, code, secret="another-secret-also-32-bytes-or-more")
     assert status == 1 and "altered" in said
 
     # Someone edits the registry: the name on record no longer matches the signed code.
@@ -201,7 +201,7 @@ def test_certificate_in_chromium(first_run: tuple[Path, Path, str], browser, tmp
 def test_pdf_through_chromium(seeded: Seeded, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"needs Chromium at {CHROMIUM}")
-    env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(tmp_path / "state"), "LMSBRIDGE_CERT_SECRET": "x",
+    env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(tmp_path / "state"), "LMSBRIDGE_CERT_SECRET": "x" * 32,
            "LMSBRIDGE_CHROMIUM": str(CHROMIUM)}
     result = CliRunner().invoke(cli, ["certificates", "--programme", "executive-management", "--pdf",
                                       "--out", str(tmp_path / "out")], env=env, catch_exceptions=False)

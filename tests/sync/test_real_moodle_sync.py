@@ -141,3 +141,30 @@ def test_a_sync_user_with_just_the_readmes_capabilities_syncs_and_converges(clie
             assert again.plan.scope.read_courses
     finally:
         remove_everything(client, prefix, users)
+
+
+def test_a_broken_row_holds_its_participant_back_on_a_real_moodle(client: MoodleClient, tmp_path: Path) -> None:
+    """Issue 11: a broken row leaves its participant exactly as Moodle has them; only the absent one leaves."""
+    prefix, people = "lmsbh-", [r for r in rows("h") if r["programme"] == "executive-management"]
+    users = [prefix + p["idnumber"] for p in people]
+    remove_everything(client, PREFIX, [PREFIX + r["idnumber"] for r in rows()])  # its courses would clash
+    remove_everything(client, prefix, users)
+    roster = write_roster(tmp_path / "roster.csv", people)
+    settings = SyncSettings(source=SOURCE, rosters=[roster], prefix=prefix, state_dir=tmp_path / "state")
+
+    def held(idnumber: str) -> tuple[Any, ...]:
+        (user,) = client.call("core_user_get_users_by_field", {"field": "idnumber", "values": [idnumber]})
+        courses = client.call("core_enrol_get_users_courses", {"userid": user["id"]})
+        return user["suspended"], user["email"], user["lastname"], sorted(c["idnumber"] for c in courses)
+
+    try:
+        assert run_sync(settings, client).exit_code == 0
+        broken, gone = people[0], people[2]
+        before = held(prefix + broken["idnumber"])
+        write_roster(roster, [people[0] | {"email": "liis.t@", "lastname": "Changed"}, people[1]])
+        outcome = run_sync(settings, client)
+        assert outcome.exit_code == 1, format_summary(outcome)
+        assert held(prefix + broken["idnumber"]) == before
+        assert held(prefix + gone["idnumber"])[0]  # absent from every roster: suspended
+    finally:
+        remove_everything(client, prefix, users)

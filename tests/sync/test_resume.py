@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sync_helpers import SOURCE, sample_rows, write_calls
 
+from lmsbridge.exit_codes import ExitCode
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient, RetryPolicy
 from lmsbridge.sandbox import Faults, Sandbox
@@ -120,6 +121,7 @@ def test_second_sync_waits_for_the_lock_holder(tmp_path: Path, settings: SyncSet
             outcome = run_sync(settings, client)
         finally:
             holder.release()
-        assert outcome.exit_code == 4 and f"pid {os.getpid()}" in outcome.message and "started" in outcome.message
+        assert outcome.exit_code == ExitCode.LOCKED and f"pid {os.getpid()}" in outcome.message \
+            and "started" in outcome.message
         assert write_calls(sb) == []
         assert run_sync(settings, client).exit_code == 0  # released: the next run goes ahead

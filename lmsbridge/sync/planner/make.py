@@ -3,6 +3,7 @@
 Rules: create what is missing, update what differs, never touch an object without lmsbridge's prefix (a
 hand-made object that takes a wanted shortname, username or e-mail is reported as a problem), suspend rather
 than delete (a leaver's account and enrolments are suspended; they come back when the participant returns),
+leave a participant whose roster row is broken exactly as they are (held.py),
 and check the safety thresholds before any removal. Each entity is planned by its own function; this joins
 them, orders the actions by PHASES and applies the thresholds.
 """
@@ -13,6 +14,7 @@ from lmsbridge.sync.actual import ActualState, Scope
 from lmsbridge.sync.desired import DesiredState
 from lmsbridge.sync.plan import PHASES, REMOVALS, Plan, Problem
 from lmsbridge.sync.planner.alumni import graduates, kept_accounts, plan_alumni
+from lmsbridge.sync.planner.held import hold_back
 from lmsbridge.sync.planner.memberships import plan_cohorts, plan_enrolments, plan_groups
 from lmsbridge.sync.planner.part import Part
 from lmsbridge.sync.planner.people import idnumbers_by_id, plan_users
@@ -42,6 +44,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         plan_event_grades(desired, actual, settings, synced_courses, synced_users),
     ]
     plan = _joined(parts, desired)
+    hold_back(plan, desired.held)  # before the thresholds: what is held back is not a removal
 
     rank = {phase: i for i, phase in enumerate(PHASES)}
     plan.actions.sort(key=lambda a: rank[(a.entity, a.op)])  # stable: keeps the order within a phase

@@ -1,14 +1,18 @@
 """Participant rosters: CSV files with the column names of Moodle's own user upload, plus `programme`, `intake`.
 
-UTF-8 with or without a BOM; comma or semicolon, sniffed from the header line. Each row is checked on its own:
-a bad row is reported with its file, line and what to fix, and never stops the others (the way
-tool_uploaduser/tool_uploadcourse prepare() each row before anything is written). Numbered columns go together:
+UTF-8 with or without a BOM; comma or semicolon, sniffed from the header line. Two layers, as in Moodle's upload
+tools: the file (encoding, header, required and unknown columns) fails as a whole; then each row is checked on its
+own, against what Moodle will accept (lmsbridge.user_rules), and a bad row is reported with its file, line and
+what to fix and never stops the others. A bad row's participant is *held back* (Roster.held): the sync leaves
+them exactly as Moodle has them, since a broken row says "we don't know what this person should have now",
+never "they left". Numbered columns go together:
 `course1` with `role1`, `group1`, `enroltimestart1`, `enrolperiod1` (days), as in Moodle.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Iterable
@@ -17,15 +21,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from lmsbridge.sync.sources.delivery import Delivery
+from lmsbridge.user_rules import COUNTRIES, EMAIL, strip_tags, too_long
 
 USER_FIELDS = ("idnumber", "username", "firstname", "lastname", "email", "institution", "department", "country",
                "lang", "auth")
 NUMBERED = ("cohort", "course", "role", "group", "enroltimestart", "enrolperiod", "enrolstatus")
 KNOWN = set(USER_FIELDS) | {"programme", "intake", "city"}
+REQUIRED = ("idnumber", "firstname", "lastname", "email")
 _NUMBERED_RE = re.compile(rf"^({'|'.join(NUMBERED)})(\d+)$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _USERNAME = re.compile(r"^[a-z0-9_.@-]+$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}(_[a-z]+)?$")
 
 
@@ -78,6 +82,7 @@ class Roster:
     problems: list[RowProblem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     data_rows: int = 0  # rows read, good or bad: what a truncation check compares
+    held: dict[str, str] = field(default_factory=dict)  # idnumber -> "file:line" of a broken row: left as is
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -137,16 +142,27 @@ def read_roster_file(path: Path, deliveries: Iterable[Delivery], managed_courses
     if dupes:
         roster.problems.append(RowProblem(name, 1, f"columns named twice: {', '.join(dupes)}"))
         return roster
-    if "idnumber" not in header:
-        roster.problems.append(RowProblem(name, 1, "no 'idnumber' column", "each participant needs a stable id "
-                                          "from your registration system in a column named idnumber"))
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        roster.problems.append(RowProblem(
+            name, 1, f"required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}"
+            + _did_you_mean(header, missing), "the first line must name the columns idnumber, firstname, "
+            "lastname and email (as in Moodle's user upload); nothing was planned"))
+        return roster
+    if "programme" not in header and not any(h.startswith("course") and _NUMBERED_RE.match(h) for h in header):
+        roster.problems.append(RowProblem(
+            name, 1, "no 'programme' column and no 'course1'"
+            + _did_you_mean(header, ["programme", "course1"]),
+            "a roster enrols people by programme (and intake) or by course1, course2, ...; nothing was planned"))
         return roster
     unknown = [h for h in header if h and h not in KNOWN and not _NUMBERED_RE.match(h)
                and not h.startswith("profile_field_")]
     if unknown:
-        roster.problems.append(RowProblem(name, 1, f"columns ignored: {', '.join(unknown)}",
-                                          "check the spelling against Moodle's user upload columns",
-                                          severity="warning"))
+        roster.problems.append(RowProblem(
+            name, 1, f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(repr(h) for h in unknown)}"
+            + _did_you_mean(unknown), "use the column names of Moodle's user upload (see the README's "
+            "roster columns); nothing was planned"))
+        return roster
     line = reader.line_num + 1
     for cells in reader:
         start, line = line, reader.line_num + 1
@@ -162,7 +178,47 @@ def read_roster_file(path: Path, deliveries: Iterable[Delivery], managed_courses
         roster.problems.extend(problems)
         if row is not None and not any(p.severity == "error" for p in problems):
             roster.rows.append(row)
+        elif values.get("idnumber"):
+            roster.held.setdefault(values["idnumber"], f"{name}:{start}")
+    _unique_emails(roster)
     return roster
+
+
+def _did_you_mean(header: list[str], wanted: Iterable[str] = ()) -> str:
+    """" (did you mean 'email' for 'e-mail'?)": the near misses among the header's unknown columns (only those
+    that would be one of ``wanted``, when given)."""
+    known = sorted(KNOWN | {f"{n}1" for n in NUMBERED})
+    wanted = set(wanted)
+    guesses = []
+    for name in header:
+        if not name or name in KNOWN or _NUMBERED_RE.match(name) or name.startswith("profile_field_"):
+            continue
+        squeezed = re.sub(r"[\s_-]", "", name)
+        near = difflib.get_close_matches(squeezed, known, n=1, cutoff=0.7) or difflib.get_close_matches(
+            name, known, n=1, cutoff=0.7)
+        if near and (not wanted or near[0] in wanted):
+            guesses.append(f"{near[0]!r} for {name!r}")
+    return f" (did you mean {', '.join(guesses)}?)" if guesses else ""
+
+
+def _unique_emails(roster: Roster) -> None:
+    """Two people (two idnumbers) with one e-mail: Moodle refuses the second or, allowing it, mixes them up in
+    log-in and messages. Both rows are errors and both people are held back."""
+    owners: dict[str, dict[str, RosterRow]] = {}
+    for row in roster.rows:
+        owners.setdefault(row.user["email"].lower(), {}).setdefault(row.user["idnumber"], row)
+    shared = {email: rows for email, rows in owners.items() if len(rows) > 1}
+    if not shared:
+        return
+    bad: set[str] = set()
+    for email, rows in shared.items():
+        for idnumber, row in rows.items():
+            others = ", ".join(f"{i} at {r.source}" for i, r in rows.items() if i != idnumber)
+            roster.problems.append(RowProblem(row.file, row.line, f"email {email!r} is also the e-mail of {others}",
+                                              "every person needs their own e-mail address; correct one of them"))
+            roster.held.setdefault(idnumber, row.source)
+            bad.add(idnumber)
+    roster.rows = [r for r in roster.rows if r.user["idnumber"] not in bad]
 
 
 def _row(values: dict[str, str], name: str, line: int, by_id: dict[str, Delivery], by_code: dict[str, Delivery],
@@ -178,8 +234,17 @@ def _row(values: dict[str, str], name: str, line: int, by_id: dict[str, Delivery
     for key in ("firstname", "lastname", "email"):
         if not user[key]:
             bad(f"{key} is empty", f"fill in the participant's {key}")
-    if user["email"] and not _EMAIL.match(user["email"]):
+    for key in ("firstname", "lastname", "institution", "department"):
+        if user[key] and strip_tags(user[key]) != user[key]:
+            bad(f"{key} {user[key]!r} contains markup",
+                "Moodle refuses names with markup (PARAM_NOTAGS): remove the < > part")
+    if user["email"] and not EMAIL.match(user["email"]):
         bad(f"email {user['email']!r} is not a valid address", "correct the e-mail address")
+    for key in ("idnumber", "username", "firstname", "lastname", "email", "institution", "department"):
+        limit = too_long(key, user[key] or (user["email"].lower() if key == "username" else ""))
+        if limit:
+            bad(f"{key} is {len(user[key] or user['email'])} characters long; Moodle stores at most {limit}",
+                f"shorten the {key}")
     if not user["username"] and user["email"]:
         user["username"] = user["email"].lower()
     if user["username"] and not _USERNAME.match(user["username"]):
@@ -187,8 +252,9 @@ def _row(values: dict[str, str], name: str, line: int, by_id: dict[str, Delivery
             "Moodle usernames are lower case: letters, digits and _ . @ - only")
     if user["country"]:
         user["country"] = user["country"].upper()
-        if not _COUNTRY.match(user["country"]):
-            bad(f"country {values['country']!r} is not a two-letter ISO 3166 code", "e.g. LT, SE, FI, DE")
+        if user["country"] not in COUNTRIES:
+            bad(f"country {values['country']!r} is not a two-letter ISO 3166 code that Moodle knows",
+                "e.g. LT, SE, FI, DE (Moodle drops an unknown code without a word)")
     if user["lang"] and not _LANG.match(user["lang"]):
         bad(f"lang {user['lang']!r} is not a language code", "e.g. lt, en, sv")
     row = RosterRow(name, line, user)
@@ -262,4 +328,7 @@ def read_rosters(paths: Iterable[Path], deliveries: list[Delivery], managed_cour
         total.problems.extend(one.problems)
         total.files.extend(one.files)
         total.data_rows += one.data_rows
+        for idnumber, source in one.held.items():
+            total.held.setdefault(idnumber, source)
+    _unique_emails(total)  # across files
     return total
