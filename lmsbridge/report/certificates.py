@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from lmsbridge.report.event_text import describe_event, format_date
 from lmsbridge.report.model import ReportData
 from lmsbridge.report.registry import Certificate, Registry
 from lmsbridge.report.rules import CertificateSpec, Qualification, evaluate
@@ -23,29 +24,6 @@ from lmsbridge.sync.sources.delivery import ConfigError, Delivery
 
 CHROMIUM_ENV = "LMSBRIDGE_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-
-_MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "sv": ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-           "november", "december"],
-    # Lithuanian dates use the genitive: "2026 m. spalio 4 d."
-    "lt": ["sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos", "rugpjūčio", "rugsėjo",
-           "spalio", "lapkričio", "gruodžio"],
-}
-
-
-def format_date(value: str, lang: str) -> str:
-    """A date as people of that language write it; ISO for languages not listed."""
-    if not value:
-        return ""
-    d = date.fromisoformat(value)
-    if lang == "lt":
-        return f"{d.year} m. {_MONTHS['lt'][d.month - 1]} {d.day} d."
-    if lang in _MONTHS:
-        return f"{d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
-    return d.isoformat()
-
 
 CSS = """
 @page { size: A4 landscape; margin: 0; }
@@ -61,6 +39,8 @@ h1 { font-size: 38pt; font-weight: normal; margin: 9mm 0 5mm; letter-spacing: .0
   padding-bottom: 2mm; display: inline-block; min-width: 60%; align-self: center; }
 .body { font-size: 13.5pt; line-height: 1.5; margin: 0 auto; max-width: 205mm; }
 .modules { font-size: 11.5pt; color: #424a53; margin: 4mm auto 0; max-width: 210mm; }
+.events { font-size: 10pt; color: #424a53; margin: 3mm auto 0; max-width: 230mm; text-align: left; }
+.events p { margin: 0 0 1mm; } .events ul { margin: 0; padding-left: 5mm; columns: 2; column-gap: 8mm; }
 .foot { margin-top: auto; display: flex; justify-content: space-between; align-items: flex-end; text-align: left;
   font-size: 10.5pt; }
 .sign { text-align: center; min-width: 75mm; }
@@ -91,12 +71,17 @@ def render_certificate(cert: Certificate, spec: CertificateSpec, delivery: Deliv
     body = text.body.format_map(values)
     issued = format_date(cert.issued_on, lang)
     hint = f'<p class="hint">{escape(text.verify_hint)}</p>' if text.verify_hint else ""
+    known = {e.idnumber: e for e in delivery.events}
+    attended = [describe_event(known[e], lang) if e in known else e for e in cert.attended]
+    events = (f'<div class="events"><p>{escape(text.events_label)}</p><ul>'
+              + "".join(f"<li>{escape(a)}</li>" for a in attended) + "</ul></div>\n") \
+        if attended and text.events_label else ""
     role = f'<div class="role">{escape(text.signatory_role)}</div>' if text.signatory_role else ""
     return (f'<!doctype html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{escape(text.title)} — {escape(cert.name)} — {escape(cert.number)}</title>\n"
             f"<style>{CSS}</style>\n</head>\n<body>\n<main class=\"sheet\">\n<div class=\"frame\">\n"
             f'<p class="issuer">{escape(text.issuer)}</p>\n<h1>{escape(text.title)}</h1>\n'
-            f'<p class="name">{escape(cert.name)}</p>\n<p class="body">{escape(body)}</p>\n'
+            f'<p class="name">{escape(cert.name)}</p>\n<p class="body">{escape(body)}</p>\n{events}'
             f'<div class="foot">\n<dl class="facts">\n<dt>{escape(text.number_label)}</dt>'
             f'<dd class="number">{escape(cert.number)}</dd>\n<dt>{escape(text.date_label)}</dt><dd>{escape(issued)}</dd>\n'
             f'<dt>{escape(text.code_label)}</dt><dd class="code">{escape(cert.code)}</dd>\n</dl>\n{hint}\n'
@@ -160,7 +145,7 @@ def issue_certificates(report: ReportData, deliveries: list[Delivery], specs: di
             cert, new = registry.issue(programme=delivery.programme, prefix=spec.number_prefix,
                                        participant=q.participant.key, name=q.participant.display_name, lang=q.lang,
                                        intake=q.intake, completed_on=q.completed_date, modules=q.modules_required,
-                                       events=q.events_attended, today=today)
+                                       events=q.events_attended, attended=q.events, today=today)
             folder = out / delivery.programme
             folder.mkdir(parents=True, exist_ok=True)
             html_path = folder / f"{cert.number}.html"

@@ -60,9 +60,11 @@ class Certificate(BaseModel):
     completed_on: str = ""
     modules: list[str] = []
     events: int = 0
+    attended: list[str] = []  # the training events attended (idnumbers in moodle.toml)
 
     def signed_data(self) -> dict[str, object]:
-        return self.model_dump(exclude={"code"})
+        # Left out when empty, so that certificates issued before events were listed still verify.
+        return self.model_dump(exclude={"code"} | (set() if self.attended else {"attended"}))
 
 
 class Verification(BaseModel):
@@ -159,7 +161,7 @@ class Registry:
 
     def issue(self, *, programme: str, prefix: str, participant: str, name: str, lang: str, intake: str = "",
               completed_on: str = "", modules: list[str] | None = None, events: int = 0,
-              today: date | None = None) -> tuple[Certificate, bool]:
+              attended: list[str] | None = None, today: date | None = None) -> tuple[Certificate, bool]:
         """The participant's certificate of the programme: the one issued before, or a new one.
 
         Returns (certificate, new). A participant who already has one keeps its number, code and date."""
@@ -174,7 +176,8 @@ class Registry:
             seq = int(last[0][len(head):]) + 1 if last else 1
             cert = Certificate(number=f"{head}{seq:05d}", code="", programme=programme, participant=participant,
                                name=name, lang=lang, intake=intake, issued_on=day.isoformat(),
-                               completed_on=completed_on, modules=list(modules or []), events=events)
+                               completed_on=completed_on, modules=list(modules or []), events=events,
+                               attended=list(attended or []))
             cert = cert.model_copy(update={"code": self.sign(cert.signed_data())})
             conn.execute("INSERT INTO certificate (number, code, programme, participant, data, issued_at) "
                          "VALUES (?, ?, ?, ?, ?, datetime('now'))",
