@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from lmsbridge.report.event_text import describe_event, format_date
 from lmsbridge.report.model import ReportData
+from lmsbridge.report.publish import payload, qr_svg, verify_url
 from lmsbridge.report.registry import Certificate, Registry
 from lmsbridge.report.rules import CertificateSpec, Qualification, evaluate
 from lmsbridge.sync.sources.delivery import ConfigError, Delivery
@@ -49,6 +50,10 @@ h1 { font-size: 38pt; font-weight: normal; margin: 9mm 0 5mm; letter-spacing: .0
 .facts dt { color: #424a53; font-size: 9pt; margin: 0; } .facts dd { margin: 0 0 1.5mm; font-weight: bold; }
 .code { font-family: "DejaVu Sans Mono", "Courier New", monospace; letter-spacing: .05em; }
 .hint { font-size: 8.5pt; color: #57606a; max-width: 90mm; }
+.verify { display: flex; gap: 3mm; align-items: flex-end; } .verify .qr svg { width: 26mm; height: 26mm; }
+.verify .hint { margin: 0 0 1mm; max-width: 62mm; }
+.url { font-family: "DejaVu Sans Mono", "Courier New", monospace; font-size: 7.5pt; margin: 0; max-width: 62mm;
+  word-break: break-all; } .url a { color: #0b4a6f; text-decoration: none; }
 @media screen { body { background: #eaeef2; } .sheet { margin: 10mm auto; background: #fff;
   box-shadow: 0 1px 6px rgba(0,0,0,.2); } }
 """
@@ -59,7 +64,8 @@ class _Safe(dict[str, object]):  # str.format_map that leaves unknown {placehold
         return "{" + key + "}"
 
 
-def render_certificate(cert: Certificate, spec: CertificateSpec, delivery: Delivery) -> str:
+def render_certificate(cert: Certificate, spec: CertificateSpec, delivery: Delivery, *, verify: str = "") -> str:
+    """The certificate page; `verify` is the URL of its public page on the Moodle site (printed with a QR code)."""
     lang = cert.lang if cert.lang in spec.text else next(iter(spec.text))
     text = spec.text[lang]
     programme = delivery.title.get(lang) or next(iter(delivery.title.values()), delivery.programme)
@@ -71,6 +77,9 @@ def render_certificate(cert: Certificate, spec: CertificateSpec, delivery: Deliv
     body = text.body.format_map(values)
     issued = format_date(cert.issued_on, lang)
     hint = f'<p class="hint">{escape(text.verify_hint)}</p>' if text.verify_hint else ""
+    if verify:
+        hint = (f'<div class="verify"><div class="qr">{qr_svg(verify)}</div><div>{hint}'
+                f'<p class="url"><a href="{escape(verify)}">{escape(verify)}</a></p></div></div>')
     known = {e.idnumber: e for e in delivery.events}
     attended = [describe_event(known[e], lang) if e in known else e for e in cert.attended]
     events = (f'<div class="events"><p>{escape(text.events_label)}</p><ul>'
@@ -118,15 +127,20 @@ class Issued(BaseModel):
 
 class CertificateRun(BaseModel):
     issued: list[Issued] = []
+    revoked: list[Issued] = []  # qualify, but their certificate was revoked: no new one, no files
+    to_publish: list[dict[str, object]] = []  # rows for Moodle that differ from what was last sent
+    published: dict[str, str] = {}  # number -> created | updated | unchanged, as Moodle answered
     not_qualified: list[Qualification] = []
     problems: list[str] = []
 
 
 def issue_certificates(report: ReportData, deliveries: list[Delivery], specs: dict[str, CertificateSpec],
                        registry: Registry, out: Path, *, pdf: bool | None = None, today: date | None = None,
-                       ) -> CertificateRun:
+                       site: str = "") -> CertificateRun:
     """Evaluate every programme's rule on the report, issue (or find) each qualifier's certificate in the
-    registry and write it to `out/<programme>/<number>.html` (and .pdf: `pdf` None = when Chromium exists)."""
+    registry and write it to `out/<programme>/<number>.html` (and .pdf: `pdf` None = when Chromium exists).
+    With `site` (the Moodle site's URL) each carries the URL and QR code of its public page there, and
+    `to_publish` holds the rows that Moodle does not have yet."""
     chromium = chromium_path() if pdf is not False else None
     if pdf and chromium is None:
         raise ConfigError(f"no Chromium at {os.environ.get(CHROMIUM_ENV) or DEFAULT_CHROMIUM} to print PDFs "
@@ -147,9 +161,21 @@ def issue_certificates(report: ReportData, deliveries: list[Delivery], specs: di
                                        intake=q.intake, completed_on=q.completed_date, modules=q.modules_required,
                                        events=q.events_attended, attended=q.events, today=today)
             folder = out / delivery.programme
-            folder.mkdir(parents=True, exist_ok=True)
             html_path = folder / f"{cert.number}.html"
-            html_path.write_text(render_certificate(cert, spec, delivery), encoding="utf-8")
+            revocation = registry.revocation(cert.number)
+            if site:
+                text = spec.text.get(cert.lang) or next(iter(spec.text.values()))
+                row = payload(cert, userid=q.participant.userid, title=text.title, issuer=text.issuer,
+                              programme=delivery.title.get(cert.lang) or delivery.programme, revocation=revocation)
+                if registry.published(cert.number) != row:
+                    run.to_publish.append(row)
+            if revocation:
+                run.revoked.append(Issued(qualification=q, certificate=cert, new=False, html=html_path))
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            html_path.write_text(render_certificate(cert, spec, delivery,
+                                                    verify=verify_url(site, cert.code) if site else ""),
+                                 encoding="utf-8")
             pdf_path = None
             if chromium is not None:
                 try:
