@@ -2,7 +2,8 @@
 when it is installed.
 
 The page is self-contained (inline CSS, no fonts or images fetched) and in the participant's language; it shows
-the certificate number, the issue date and the verification code that `lmsbridge certificates verify` checks.
+the certificate number, the issue date, the verification code, and (with a Moodle site) the URL and QR code of
+the certificate's public page there (lmsbridge.report.publish).
 """
 
 from __future__ import annotations
