@@ -35,7 +35,7 @@ $PAGE->set_pagelayout('popup');
 
 $cert = strlen($code) === 20 ? $DB->get_record('local_lmsbridge_cert', ['code' => $code]) : false;
 if (!$cert) {
-    send_header_404();
+    http_response_code(404);
     $PAGE->set_title(get_string('verify_notfoundtitle', 'local_lmsbridge'));
     echo $OUTPUT->header();
     echo html_writer::start_div('', ['id' => 'certificate-verification']);

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +32,8 @@ from lmsbridge.sync.sources.delivery import load_delivery
 URL = os.environ.get("LMSBRIDGE_TEST_MOODLE_URL", "")
 TOKEN = os.environ.get("LMSBRIDGE_TEST_MOODLE_TOKEN", "")
 SC = Path(__file__).resolve().parents[2] / "course_packages" / "social-clustering"
+# Screenshots to look at: LMSBRIDGE_SCREENSHOTS or the temp dir.
+SHOTS = Path(os.environ.get("LMSBRIDGE_SCREENSHOTS") or tempfile.gettempdir()) / "lmsbridge-screenshots"
 SITES = [pytest.param("sandbox"), pytest.param("moodle", marks=pytest.mark.moodle)]
 
 
@@ -105,6 +108,8 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
                   "2026-12-04"):
         assert shown in text
     assert phone.evaluate("document.documentElement.scrollWidth") <= 400, "readable on a phone, no side-scrolling"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SHOTS / f"public-page-{site.name}-phone.png"), full_page=True)
 
     revocation, new, problem = revoke_certificate(site.admin, cert.number, "grade corrected", state=tmp_path,
                                                   today=date(2026, 12, 5))
