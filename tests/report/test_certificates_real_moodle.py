@@ -43,6 +43,8 @@ class Site:
     url: str
     admin: MoodleClient
     userid: int
+    username: str = ""
+    password: str = ""
 
 
 @pytest.fixture(scope="module", params=SITES)
@@ -56,14 +58,16 @@ def site(request: pytest.FixtureRequest) -> Iterator[Site]:
         return
     if not (URL and TOKEN):
         pytest.skip("needs a real Moodle: set LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN")
+    password = "Lmsb-" + secrets.token_hex(8) + "!"
     with MoodleClient(URL, TOKEN, timeout=120) as admin:
-        [made] = admin.call("core_user_create_users", {"users": [{
-            "username": f"lmsbc-{sfx}", "firstname": "Rūta", "lastname": "Žukauskaitė", "auth": "manual",
-            "email": f"lmsbc-{sfx}@example.invalid", "password": "Lmsb-" + secrets.token_hex(8) + "!"}]})
+        made = admin.call("core_user_create_users", {"users": [{
+            "username": f"lmsbc-{sfx}{n}", "firstname": first, "lastname": last, "auth": "manual",
+            "email": f"lmsbc-{sfx}{n}@example.invalid", "password": password}
+            for n, (first, last) in enumerate((("Rūta", "Žukauskaitė"), ("Jonas", "Petrauskas")))]})
         try:
-            yield Site("moodle", URL.rstrip("/"), admin, int(made["id"]))
+            yield Site("moodle", URL.rstrip("/"), admin, int(made[0]["id"]), f"lmsbc-{sfx}0", password)
         finally:
-            admin.call("core_user_delete_users", {"userids": [made["id"]]})
+            admin.call("core_user_delete_users", {"userids": [m["id"] for m in made]})
 
 
 def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, browser: Any,
@@ -131,3 +135,31 @@ def test_bad_rows_store_nothing(site: Site) -> None:
         site.admin.call("local_lmsbridge_publish_certificates",
                         {"certificates": [good, {**good, "number": "T-BAD-2", "code": "short"}]})
     assert err.value.errorcode == "invalidcertificate" and re.search(r'Certificate "T-BAD-2"', str(err.value))
+
+
+def test_the_learner_finds_it_on_my_certificates(site: Site, browser: Any) -> None:
+    """Logged in as the learner (their own browser session): "My certificates" lists theirs, with the link to
+    its public page; another learner, who has none, is told so. Runs after the test above published one."""
+    if site.name == "sandbox":
+        pytest.skip("the sandbox has no browser login; the page is Moodle's (local/lmsbridge/my.php)")
+    for username, sees in ((site.username, "Pažymėjimas — Socialinė klasterystė viešajame sektoriuje"),
+                           (site.username[:-1] + "1", "You have no programme certificate yet.")):
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(f"{site.url}/login/index.php")
+        page.fill("#username", username)
+        page.fill("#password", site.password)
+        page.click("#loginbtn")
+        page.wait_for_url(lambda url: "/login/" not in url)  # logged in before the next page is asked for
+        page.goto(f"{site.url}/local/lmsbridge/my.php")
+        mine = page.locator("#my-certificates")
+        assert mine.count() == 1, f"{username}: {page.url}: {page.locator('body').inner_text()[:600]}"
+        assert sees in mine.inner_text()
+        if mine.locator(".certificate").count():
+            assert "Revoked on 2026-12-05: grade corrected." in mine.inner_text()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "my-certificates-phone.png"), full_page=True)
+            with page.expect_navigation():
+                mine.locator("a.verify").first.click()
+            assert "/local/lmsbridge/v.php?c=" in page.url
+        context.close()

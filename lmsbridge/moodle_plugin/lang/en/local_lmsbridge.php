@@ -69,3 +69,6 @@ $string['verify_programme'] = 'Programme';
 $string['verify_revoked'] = 'Revoked on {$a->date}: {$a->reason}. This certificate is no longer valid.';
 $string['verify_title'] = 'Certificate {$a}';
 $string['verify_valid'] = 'Valid: this certificate was issued by this site.';
+$string['mycertificates'] = 'My certificates';
+$string['mycertificates_none'] = 'You have no programme certificate yet.';
+$string['mycertificates_verify'] = 'Public verification page (the address and QR code on your certificate)';
