@@ -43,6 +43,9 @@ SYNC_USER_CAPABILITIES: dict[str, str] = {
     "moodle/competency:coursecompetencymanage": "Manage course competencies",
     # read_courses checks it; Moodle gives it to every authenticated user by default, which a site may change.
     "moodle/competency:coursecompetencyview": "View course competencies",
+    # Publishing certificates (local_lmsbridge_publish_certificates): awarding a programme's certificate is
+    # what awarding a badge is in Moodle's own interface.
+    "moodle/badges:awardbadge": "Award badge to user",
 }
 _BY_NAME = {name: cap for cap, name in SYNC_USER_CAPABILITIES.items()}
 _NAMED = re.compile(r"\(([^()]+)\)\.?\s*(\[\w+\])?\s*$")

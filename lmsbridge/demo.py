@@ -32,6 +32,7 @@ def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) ->
     from lmsbridge.demo_data import write_sample_results, write_sample_rosters
     from lmsbridge.moodle import MoodleClient
     from lmsbridge.report import make_certificates, make_report
+    from lmsbridge.report.publish import verify_url
     from lmsbridge.sandbox import Sandbox
     from lmsbridge.sandbox.learners import simulate_learners
     from lmsbridge.sync.run import run_sync
@@ -69,9 +70,15 @@ def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) ->
         echo("\n4. Progress report and certificates")
         report = make_report(client, source, out / "report")
         echo(f"   {report.csv} ({len(report.report.rows)} rows), {report.html}")
-        certs = make_certificates(client, source, out / "certificates", state=state, pdf=False)
-        echo(f"   {len(certs.issued)} certificates in {out / 'certificates'}, "
+        # PDFs when Chromium is there (as in production); each certificate is published into the sandbox, whose
+        # public page its QR code opens while the demo runs.
+        certs = make_certificates(client, source, out / "certificates", state=state)
+        pdfs = sum(1 for i in certs.issued if i.pdf)
+        echo(f"   {len(certs.issued)} certificates in {out / 'certificates'} ({pdfs} as PDF), "
              f"{len(certs.not_qualified)} participants not yet qualified")
+        made = sum(1 for s in certs.published.values() if s != "unchanged")
+        echo(f"   Published to the site's public verification page: {made} new or changed"
+             + (f", e.g. {verify_url(sb.url, certs.issued[0].certificate.code)}" if certs.issued else ""))
         for problem in certs.problems:
             echo(f"   problem: {problem}")
     codes = [first.exit_code, second.exit_code, third.exit_code]

@@ -80,7 +80,8 @@ _FEEDBACK = {
 def write_sample_results(path: Path, *, sc: int = 40, cme: int = 24, emp: int = 20, seed: int = 7) -> Path:
     """A results CSV of the sample programmes' training events for the participants of `write_sample_rosters`
     (same counts and seed): every participant of the executive programme and of the cluster managers gets a grade
-    and feedback for each event; the social-clustering kick-off seminar is graded out of 100. Seeded: every run
+    and feedback for each event; every social-clustering participant attended the first training event in
+    Lithuania (a third also the one in Norway), graded out of 100. Seeded: every run
     writes the same file."""
     rng = random.Random(f"{seed}-results")
     rows: list[dict[str, str]] = []
@@ -93,8 +94,10 @@ def write_sample_results(path: Path, *, sc: int = 40, cme: int = 24, emp: int = 
             rows.append({"idnumber": p["idnumber"], "event": event, "grade": str(rng.randint(55, 100)),
                          "feedback": rng.choice(_FEEDBACK["en"])})
     for p in participants("social-clustering", sc, seed=seed):
-        rows.append({"idnumber": p["idnumber"], "event": "SC-KICKOFF-SEMINAR", "grade": str(rng.randint(60, 100)),
-                     "feedback": ""})
+        # Everyone attended the first event in Lithuania; every third also the first one in Norway.
+        for event in ("SC-LT-01", "SC-NO-01") if rng.random() < 1 / 3 else ("SC-LT-01",):
+            rows.append({"idnumber": p["idnumber"], "event": event, "grade": str(rng.randint(60, 100)),
+                         "feedback": ""})
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=RESULT_HEADER)

@@ -27,15 +27,22 @@ def test_one_command_builds_syncs_reports_and_certifies(demo: tuple[Path, str]) 
     certificates = sorted((out / "certificates").glob("*/*.html"))
     assert {c.parent.name for c in certificates} == {"social-clustering", "cluster-manager-education",
                                                       "executive-management"}
+    # The PDFs are made (Chromium is on the test machine) and every certificate is published to the sandbox.
+    pdfs = sorted((out / "certificates").glob("*/*.pdf"))
+    assert pdfs and [p.with_suffix(".html") for p in pdfs] == certificates and pdfs[0].read_bytes()[:5] == b"%PDF-"
+    assert f"({len(pdfs)} as PDF)" in text
+    assert f"Published to the site's public verification page: {len(certificates)} new or changed, e.g. " in text
     assert (out / "lmsbridge.prom").read_text(encoding="utf-8").rstrip().endswith("# EOF")
     # Names as the programmes spell them, not as Moodle escapes them for display.
     csv_text = (out / "report" / "report.csv").read_text(encoding="utf-8")
     assert "Collaboration & Leadership" in csv_text and "&amp;" not in csv_text
 
 
-def test_another_fresh_demo_gives_the_same_results(demo: tuple[Path, str], tmp_path: Path) -> None:
+def test_another_fresh_demo_gives_the_same_results(demo: tuple[Path, str], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The simulated learners depend on who they are, not on the ids Moodle happened to give them."""
     out, _ = demo
+    monkeypatch.setenv("LMSBRIDGE_CHROMIUM", "/nonexistent")  # the PDFs were proved once; save the CPU
     again = tmp_path / "out"
     assert run_demo(again, schemas=None, echo=lambda _: None) == 0
 
@@ -49,11 +56,13 @@ def test_another_fresh_demo_gives_the_same_results(demo: tuple[Path, str], tmp_p
     assert results(again) == results(out)
 
 
-def test_a_second_run_changes_nothing(demo: tuple[Path, str]) -> None:
+def test_a_second_run_changes_nothing(demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
     out, _ = demo
+    monkeypatch.setenv("LMSBRIDGE_CHROMIUM", "/nonexistent")
     lines: list[str] = []
     assert run_demo(out, schemas=None, echo=lines.append) == 0
     assert "Nothing to change: Moodle matches the programmes and rosters." in "\n".join(lines)
+    assert "Published to the site's public verification page: 0 new or changed" in "\n".join(lines)
 
 
 @pytest.mark.browser

@@ -96,6 +96,7 @@ def certificates(ctx: click.Context, /, out: Path, state_dir: Path | None, pdf: 
                  **options: Any) -> None:
     """List who has earned a programme's certificate (rule in its certificate.toml) and write each one:
     print-ready HTML (A4) in the participant's language, and PDF. Re-runs keep every number and code.
+    Each is published to the Moodle site (companion plugin), whose public page its QR code and URL open.
 
     The verification code is signed with LMSBRIDGE_CERT_SECRET, or a secret kept in the state dir.
     Exit 0; 1 when some data could not be read; 2 bad configuration; 4 Moodle unreachable.
@@ -104,9 +105,10 @@ def certificates(ctx: click.Context, /, out: Path, state_dir: Path | None, pdf: 
     Examples:
       lmsbridge certificates --programme executive-management --out out/certificates
       lmsbridge certificates verify ABCDE-FGHJK-LMNPQ-RSTUV
+      lmsbridge certificates revoke SC-2026-00001 --reason "grade corrected"
     """
     if ctx.invoked_subcommand is not None:
-        ctx.obj = {"state_dir": state_dir}
+        ctx.obj = {"state_dir": state_dir, "options": options}
         return
     from lmsbridge.report import make_certificates
 
@@ -121,6 +123,12 @@ def certificates(ctx: click.Context, /, out: Path, state_dir: Path | None, pdf: 
         files = f"{item.html}" + (f", {item.pdf}" if item.pdf else "")
         click.echo(f"{c.number}  {'new ' if item.new else 'kept'}  {c.name} ({c.participant}, {c.programme}, "
                    f"{c.lang})  {files}")
+    for item in run.revoked:
+        c = item.certificate
+        click.echo(f"{c.number}  revoked  {c.name} ({c.participant}, {c.programme}, {c.lang})")
+    if run.published:
+        made = sum(1 for s in run.published.values() if s != "unchanged")
+        click.echo(f"published to Moodle: {made} certificate(s) created or updated")
     if show_missing:
         for q in run.not_qualified:
             click.echo(f"not yet  {q.participant.display_name} ({q.participant.key}, {q.programme}): {q.missing}")
@@ -148,3 +156,25 @@ def certificates_verify(ctx: click.Context, /, code: str) -> None:
     raise SystemExit(ExitCode.ROWS_FAILED)
 
 
+
+
+@certificates.command("revoke")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why, as the public page will say (e.g. \"grade corrected\").")
+@click.pass_context
+@_report_errors
+def certificates_revoke(ctx: click.Context, /, number: str, reason: str) -> None:
+    """Revoke a certificate issued in error: its public page in Moodle then says revoked, `verify` says
+    invalid, and later runs neither reprint it nor issue the participant another number. Exit 0; 1 when Moodle
+    could not be told."""
+    from lmsbridge.report import revoke_certificate
+
+    obj = ctx.obj or {}
+    client, _ = _report_client(obj.get("options") or {})
+    with client:
+        revocation, new, problem = revoke_certificate(client, number, reason, state=obj.get("state_dir"))
+    click.echo(f"{revocation.number} {'revoked' if new else 'was already revoked'} on {revocation.revoked_on}: "
+               f"{revocation.reason}")
+    if problem:
+        click.echo(f"lmsbridge certificates revoke: {problem}", err=True)
+    raise SystemExit(ExitCode.ROWS_FAILED if problem else ExitCode.OK)

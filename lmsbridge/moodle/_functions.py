@@ -147,4 +147,6 @@ PLUGIN_READ_FUNCTION = "local_lmsbridge_read_courses"
 # For `lmsbridge doctor` only (the sync user's own capabilities): the sync never needs it.
 PLUGIN_CHECK_FUNCTION = "local_lmsbridge_check_capabilities"
 # Every function the plugin declares: what an administrator adds to the sync user's service.
-PLUGIN_SERVICE_FUNCTIONS: tuple[str, ...] = (*PLUGIN_FUNCTIONS, PLUGIN_CHECK_FUNCTION)
+# For `lmsbridge certificates` only: the record behind each certificate's public verification page.
+PLUGIN_CERTIFICATE_FUNCTION = "local_lmsbridge_publish_certificates"
+PLUGIN_SERVICE_FUNCTIONS: tuple[str, ...] = (*PLUGIN_FUNCTIONS, PLUGIN_CHECK_FUNCTION, PLUGIN_CERTIFICATE_FUNCTION)

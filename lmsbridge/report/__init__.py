@@ -19,12 +19,19 @@ from lmsbridge.report.model import EventGrade, Filters, ModuleResult, Participan
 from lmsbridge.report.pull import pull_results
 from lmsbridge.report.registry import Certificate, Registry, Verification
 from lmsbridge.report.rules import CertificateSpec, Qualification, evaluate, load_certificate_spec
-from lmsbridge.report.run import DEFAULT_PREFIX, ReportFiles, make_certificates, make_report, verify_certificate
+from lmsbridge.report.run import (
+    DEFAULT_PREFIX,
+    ReportFiles,
+    make_certificates,
+    make_report,
+    revoke_certificate,
+    verify_certificate,
+)
 
 __all__ = [
     "Certificate", "CertificateRun", "CertificateSpec", "DEFAULT_PREFIX", "EventGrade", "Filters",
     "Issued", "ModuleResult", "Participant", "Qualification", "Registry", "ReportData", "ReportFiles", "ResultRow",
     "Verification", "evaluate", "issue_certificates", "load_certificate_spec", "make_certificates",
     "make_report", "pull_results", "render_certificate", "render_html",
-    "verify_certificate", "write_csv", "write_html",
+    "revoke_certificate", "verify_certificate", "write_csv", "write_html",
 ]

@@ -2,7 +2,8 @@
 when it is installed.
 
 The page is self-contained (inline CSS, no fonts or images fetched) and in the participant's language; it shows
-the certificate number, the issue date and the verification code that `lmsbridge certificates verify` checks.
+the certificate number, the issue date, the verification code, and (with a Moodle site) the URL and QR code of
+the certificate's public page there (lmsbridge.report.publish).
 """
 
 from __future__ import annotations
@@ -17,36 +18,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from lmsbridge.report.event_text import describe_event, format_date
 from lmsbridge.report.model import ReportData
+from lmsbridge.report.publish import payload, qr_svg, verify_url
 from lmsbridge.report.registry import Certificate, Registry
 from lmsbridge.report.rules import CertificateSpec, Qualification, evaluate
 from lmsbridge.sync.sources.delivery import ConfigError, Delivery
 
 CHROMIUM_ENV = "LMSBRIDGE_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-
-_MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "sv": ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-           "november", "december"],
-    # Lithuanian dates use the genitive: "2026 m. spalio 4 d."
-    "lt": ["sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos", "rugpjūčio", "rugsėjo",
-           "spalio", "lapkričio", "gruodžio"],
-}
-
-
-def format_date(value: str, lang: str) -> str:
-    """A date as people of that language write it; ISO for languages not listed."""
-    if not value:
-        return ""
-    d = date.fromisoformat(value)
-    if lang == "lt":
-        return f"{d.year} m. {_MONTHS['lt'][d.month - 1]} {d.day} d."
-    if lang in _MONTHS:
-        return f"{d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
-    return d.isoformat()
-
 
 CSS = """
 @page { size: A4 landscape; margin: 0; }
@@ -62,6 +42,8 @@ h1 { font-size: 38pt; font-weight: normal; margin: 9mm 0 5mm; letter-spacing: .0
   padding-bottom: 2mm; display: inline-block; min-width: 60%; align-self: center; }
 .body { font-size: 13.5pt; line-height: 1.5; margin: 0 auto; max-width: 205mm; }
 .modules { font-size: 11.5pt; color: #424a53; margin: 4mm auto 0; max-width: 210mm; }
+.events { font-size: 10pt; color: #424a53; margin: 3mm auto 0; max-width: 230mm; text-align: left; }
+.events p { margin: 0 0 1mm; } .events ul { margin: 0; padding-left: 5mm; columns: 2; column-gap: 8mm; }
 .foot { margin-top: auto; display: flex; justify-content: space-between; align-items: flex-end; text-align: left;
   font-size: 10.5pt; }
 .sign { text-align: center; min-width: 75mm; }
@@ -70,6 +52,10 @@ h1 { font-size: 38pt; font-weight: normal; margin: 9mm 0 5mm; letter-spacing: .0
 .facts dt { color: #424a53; font-size: 9pt; margin: 0; } .facts dd { margin: 0 0 1.5mm; font-weight: bold; }
 .code { font-family: "DejaVu Sans Mono", "Courier New", monospace; letter-spacing: .05em; }
 .hint { font-size: 8.5pt; color: #57606a; max-width: 90mm; }
+.verify { display: flex; gap: 3mm; align-items: flex-end; } .verify .qr svg { width: 26mm; height: 26mm; }
+.verify .hint { margin: 0 0 1mm; max-width: 62mm; }
+.url { font-family: "DejaVu Sans Mono", "Courier New", monospace; font-size: 7.5pt; margin: 0; max-width: 62mm;
+  word-break: break-all; } .url a { color: #0b4a6f; text-decoration: none; }
 @media screen { body { background: #eaeef2; } .sheet { margin: 10mm auto; background: #fff;
   box-shadow: 0 1px 6px rgba(0,0,0,.2); } }
 """
@@ -80,7 +66,8 @@ class _Safe(dict[str, object]):  # str.format_map that leaves unknown {placehold
         return "{" + key + "}"
 
 
-def render_certificate(cert: Certificate, spec: CertificateSpec, delivery: Delivery) -> str:
+def render_certificate(cert: Certificate, spec: CertificateSpec, delivery: Delivery, *, verify: str = "") -> str:
+    """The certificate page; `verify` is the URL of its public page on the Moodle site (printed with a QR code)."""
     lang = cert.lang if cert.lang in spec.text else next(iter(spec.text))
     text = spec.text[lang]
     programme = delivery.title.get(lang) or next(iter(delivery.title.values()), delivery.programme)
@@ -92,12 +79,20 @@ def render_certificate(cert: Certificate, spec: CertificateSpec, delivery: Deliv
     body = text.body.format_map(values)
     issued = format_date(cert.issued_on, lang)
     hint = f'<p class="hint">{escape(text.verify_hint)}</p>' if text.verify_hint else ""
+    if verify:
+        hint = (f'<div class="verify"><div class="qr">{qr_svg(verify)}</div><div>{hint}'
+                f'<p class="url"><a href="{escape(verify)}">{escape(verify)}</a></p></div></div>')
+    known = {e.idnumber: e for e in delivery.events}
+    attended = [describe_event(known[e], lang) if e in known else e for e in cert.attended]
+    events = (f'<div class="events"><p>{escape(text.events_label)}</p><ul>'
+              + "".join(f"<li>{escape(a)}</li>" for a in attended) + "</ul></div>\n") \
+        if attended and text.events_label else ""
     role = f'<div class="role">{escape(text.signatory_role)}</div>' if text.signatory_role else ""
     return (f'<!doctype html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{escape(text.title)} — {escape(cert.name)} — {escape(cert.number)}</title>\n"
             f"<style>{CSS}</style>\n</head>\n<body>\n<main class=\"sheet\">\n<div class=\"frame\">\n"
             f'<p class="issuer">{escape(text.issuer)}</p>\n<h1>{escape(text.title)}</h1>\n'
-            f'<p class="name">{escape(cert.name)}</p>\n<p class="body">{escape(body)}</p>\n'
+            f'<p class="name">{escape(cert.name)}</p>\n<p class="body">{escape(body)}</p>\n{events}'
             f'<div class="foot">\n<dl class="facts">\n<dt>{escape(text.number_label)}</dt>'
             f'<dd class="number">{escape(cert.number)}</dd>\n<dt>{escape(text.date_label)}</dt><dd>{escape(issued)}</dd>\n'
             f'<dt>{escape(text.code_label)}</dt><dd class="code">{escape(cert.code)}</dd>\n</dl>\n{hint}\n'
@@ -153,15 +148,20 @@ class Issued(BaseModel):
 
 class CertificateRun(BaseModel):
     issued: list[Issued] = []
+    revoked: list[Issued] = []  # qualify, but their certificate was revoked: no new one, no files
+    to_publish: list[dict[str, object]] = []  # rows for Moodle that differ from what was last sent
+    published: dict[str, str] = {}  # number -> created | updated | unchanged, as Moodle answered
     not_qualified: list[Qualification] = []
     problems: list[str] = []
 
 
 def issue_certificates(report: ReportData, deliveries: list[Delivery], specs: dict[str, CertificateSpec],
                        registry: Registry, out: Path, *, pdf: bool | None = None, today: date | None = None,
-                       ) -> CertificateRun:
+                       site: str = "") -> CertificateRun:
     """Evaluate every programme's rule on the report, issue (or find) each qualifier's certificate in the
-    registry and write it to `out/<programme>/<number>.html` (and .pdf: `pdf` None = when Chromium exists)."""
+    registry and write it to `out/<programme>/<number>.html` (and .pdf: `pdf` None = when Chromium exists).
+    With `site` (the Moodle site's URL) each carries the URL and QR code of its public page there, and
+    `to_publish` holds the rows that Moodle does not have yet."""
     chromium = chromium_path() if pdf is not False else None
     if pdf and chromium is None:
         raise ConfigError(f"no Chromium at {os.environ.get(CHROMIUM_ENV) or DEFAULT_CHROMIUM} to print PDFs "
@@ -180,11 +180,23 @@ def issue_certificates(report: ReportData, deliveries: list[Delivery], specs: di
             cert, new = registry.issue(programme=delivery.programme, prefix=spec.number_prefix,
                                        participant=q.participant.key, name=q.participant.display_name, lang=q.lang,
                                        intake=q.intake, completed_on=q.completed_date, modules=q.modules_required,
-                                       events=q.events_attended, today=today)
+                                       events=q.events_attended, attended=q.events, today=today)
             folder = out / delivery.programme
-            folder.mkdir(parents=True, exist_ok=True)
             html_path = folder / f"{cert.number}.html"
-            html_path.write_text(render_certificate(cert, spec, delivery), encoding="utf-8")
+            revocation = registry.revocation(cert.number)
+            if site:
+                text = spec.text.get(cert.lang) or next(iter(spec.text.values()))
+                row = payload(cert, userid=q.participant.userid, title=text.title, issuer=text.issuer,
+                              programme=delivery.title.get(cert.lang) or delivery.programme, revocation=revocation)
+                if registry.published(cert.number) != row:
+                    run.to_publish.append(row)
+            if revocation:
+                run.revoked.append(Issued(qualification=q, certificate=cert, new=False, html=html_path))
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            html_path.write_text(render_certificate(cert, spec, delivery,
+                                                    verify=verify_url(site, cert.code) if site else ""),
+                                 encoding="utf-8")
             pdf_path = None
             if chromium is not None:
                 try:

@@ -42,6 +42,15 @@ CREATE TABLE IF NOT EXISTS certificate (
     issued_at TEXT NOT NULL,      -- when this row was written (UTC, ISO)
     UNIQUE (programme, participant)
 );
+CREATE TABLE IF NOT EXISTS revocation (
+    number TEXT PRIMARY KEY REFERENCES certificate (number),
+    reason TEXT NOT NULL,
+    revoked_on TEXT NOT NULL      -- ISO date
+);
+CREATE TABLE IF NOT EXISTS published (
+    number TEXT PRIMARY KEY REFERENCES certificate (number),
+    payload TEXT NOT NULL         -- the last row sent to Moodle (local_lmsbridge_publish_certificates)
+);
 """
 
 
@@ -62,15 +71,24 @@ class Certificate(BaseModel):
     completed_on: str = ""
     modules: list[str] = []
     events: int = 0
+    attended: list[str] = []  # the training events attended (idnumbers in moodle.toml)
 
     def signed_data(self) -> dict[str, object]:
-        return self.model_dump(exclude={"code"})
+        # Left out when empty, so that certificates issued before events were listed still verify.
+        return self.model_dump(exclude={"code"} | (set() if self.attended else {"attended"}))
+
+
+class Revocation(BaseModel):
+    number: str
+    reason: str
+    revoked_on: str  # ISO date
 
 
 class Verification(BaseModel):
     valid: bool
     message: str
     certificate: Certificate | None = None
+    revocation: Revocation | None = None
 
 
 def has_registry(directory: str | Path | None = None) -> bool:
@@ -164,7 +182,7 @@ class Registry:
 
     def issue(self, *, programme: str, prefix: str, participant: str, name: str, lang: str, intake: str = "",
               completed_on: str = "", modules: list[str] | None = None, events: int = 0,
-              today: date | None = None) -> tuple[Certificate, bool]:
+              attended: list[str] | None = None, today: date | None = None) -> tuple[Certificate, bool]:
         """The participant's certificate of the programme: the one issued before, or a new one.
 
         Returns (certificate, new). A participant who already has one keeps its number, code and date."""
@@ -179,13 +197,48 @@ class Registry:
             seq = int(last[0][len(head):]) + 1 if last else 1
             cert = Certificate(number=f"{head}{seq:05d}", code="", programme=programme, participant=participant,
                                name=name, lang=lang, intake=intake, issued_on=day.isoformat(),
-                               completed_on=completed_on, modules=list(modules or []), events=events)
+                               completed_on=completed_on, modules=list(modules or []), events=events,
+                               attended=list(attended or []))
             cert = cert.model_copy(update={"code": self.sign(cert.signed_data())})
             conn.execute("INSERT INTO certificate (number, code, programme, participant, data, issued_at) "
                          "VALUES (?, ?, ?, ?, ?, datetime('now'))",
                          (cert.number, normalise_code(cert.code), programme, participant,
                           _canonical(cert.signed_data()).decode("utf-8")))
             return cert, True
+
+    def get(self, number: str) -> Certificate | None:
+        row = self.conn.execute("SELECT code, data FROM certificate WHERE number = ?", (number.strip(),)).fetchone()
+        return Certificate.model_validate({**json.loads(row[1]), "code": format_code(row[0])}) if row else None
+
+    def revocation(self, number: str) -> Revocation | None:
+        row = self.conn.execute("SELECT number, reason, revoked_on FROM revocation WHERE number = ?",
+                                (number,)).fetchone()
+        return Revocation(number=row[0], reason=row[1], revoked_on=row[2]) if row else None
+
+    def revoke(self, number: str, reason: str, *, today: date | None = None) -> tuple[Certificate, Revocation, bool]:
+        """Revoke a certificate for good (its number and code are never given to anyone else). Returns
+        (certificate, revocation, new); revoking again keeps the first date and reason."""
+        if not reason.strip():
+            raise ConfigError("give the reason for revoking (--reason), e.g. \"grade corrected\"")
+        with self._transaction() as conn:
+            cert = self.get(number)
+            if cert is None:
+                raise ConfigError(f"no certificate {number!r} was issued with the state dir {self.dir}")
+            found = self.revocation(cert.number)
+            if found:
+                return cert, found, False
+            rev = Revocation(number=cert.number, reason=reason.strip(), revoked_on=(today or date.today()).isoformat())
+            conn.execute("INSERT INTO revocation (number, reason, revoked_on) VALUES (?, ?, ?)",
+                         (rev.number, rev.reason, rev.revoked_on))
+            return cert, rev, True
+
+    def published(self, number: str) -> dict[str, object] | None:
+        row = self.conn.execute("SELECT payload FROM published WHERE number = ?", (number,)).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    def set_published(self, number: str, payload: Mapping[str, object]) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO published (number, payload) VALUES (?, ?)",
+                          (number, _canonical(payload).decode("utf-8")))
 
     def verify(self, code: str) -> Verification:
         wanted = normalise_code(code)
@@ -204,6 +257,12 @@ class Registry:
             return Verification(valid=False, certificate=None,
                                 message="the registry entry for this code does not match its signature: it was "
                                         "altered, or the certificate secret (LMSBRIDGE_CERT_SECRET) has changed")
+        revoked = self.revocation(cert.number)
+        if revoked:
+            return Verification(valid=False, certificate=cert, revocation=revoked,
+                                message=f"revoked on {revoked.revoked_on} ({revoked.reason}): certificate "
+                                        f"{cert.number} of {cert.programme}, issued to {cert.name} on "
+                                        f"{cert.issued_on}")
         return Verification(valid=True, certificate=cert,
                             message=f"valid: certificate {cert.number} of {cert.programme}, issued to {cert.name} on "
                                     f"{cert.issued_on}")

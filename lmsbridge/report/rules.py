@@ -6,7 +6,8 @@
     event_min_grade = 1      # a grade of at least this counts as attended
 
     [text.<lang>]            # one table per language of the programme
-    title, body, issuer, signatory, signatory_role, number_label, code_label, date_label, verify_hint
+    title, body, issuer, signatory, signatory_role, number_label, code_label, date_label, verify_hint,
+    events_label (when given, the certificate lists the training events attended)
 
 `body` may use {name}, {programme}, {modules}, {events}, {intake} and {completed} (the completion date).
 """
@@ -45,6 +46,7 @@ class CertificateText(_Strict):
     code_label: str
     date_label: str
     verify_hint: str = ""
+    events_label: str = ""  # heads the list of training events attended (no list without it)
 
 
 class CertificateSpec(_Strict):
@@ -92,6 +94,7 @@ class Qualification(BaseModel):
     modules_required: list[str] = []
     events_attended: int = 0
     events_required: int = 0
+    events: list[str] = []  # the events attended: their idnumbers in moodle.toml (the grade item's, if unknown)
     completed_at: int | None = None  # when the last requirement was met
 
     @property
@@ -116,6 +119,11 @@ class Qualification(BaseModel):
         return datetime.fromtimestamp(self.completed_at, UTC).date().isoformat() if self.completed_at else ""
 
 
+def _event_id(key: str, delivery: Delivery) -> str:
+    """The grade item's idnumber carries the site's prefix: the event of moodle.toml it ends with."""
+    return next((e.idnumber for e in delivery.events if key.endswith(e.idnumber)), key)
+
+
 def evaluate(report: ReportData, delivery: Delivery, spec: CertificateSpec) -> list[Qualification]:
     """Every participant of the programme in the report, measured against the rule (qualified first)."""
     rows_of: dict[str, list[ResultRow]] = defaultdict(list)
@@ -130,7 +138,7 @@ def evaluate(report: ReportData, delivery: Delivery, spec: CertificateSpec) -> l
         for r in rows:
             for e in r.events:
                 if e.grade is not None and e.grade >= spec.rule.event_min_grade:
-                    events[e.key] = e.graded_at
+                    events[_event_id(e.key, delivery)] = e.graded_at
         # The certificate's language: a language whose modules are all passed, the participant's own first.
         langs = [lang for lang in delivery.languages if lang in {r.lang for r in rows}] or list(delivery.languages)
         langs.sort(key=lambda lang: lang != participant.lang)
@@ -146,7 +154,7 @@ def evaluate(report: ReportData, delivery: Delivery, spec: CertificateSpec) -> l
         intakes = sorted({r.intake for r in rows})
         out.append(Qualification(programme=delivery.programme, participant=participant, lang=lang,
                                  intake=intakes[-1] if intakes else "", modules_passed=sorted(passed),
-                                 modules_required=need, events_attended=len(events),
+                                 modules_required=need, events_attended=len(events), events=sorted(events),
                                  events_required=spec.rule.min_events, completed_at=max(times) if times else None))
     out.sort(key=lambda q: (not q.qualifies, q.participant.lastname.lower(), q.participant.firstname.lower(),
                             q.participant.key))

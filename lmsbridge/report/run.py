@@ -12,8 +12,9 @@ from lmsbridge.report.certificates import CertificateRun, issue_certificates
 from lmsbridge.report.csvout import write_csv
 from lmsbridge.report.htmlreport import write_html
 from lmsbridge.report.model import Filters, ReportData
+from lmsbridge.report.publish import publish
 from lmsbridge.report.pull import pull_results
-from lmsbridge.report.registry import Registry, Verification, has_registry, state_dir
+from lmsbridge.report.registry import Registry, Revocation, Verification, has_registry, state_dir
 from lmsbridge.report.rules import CertificateSpec, load_certificate_spec
 from lmsbridge.sync.sources.delivery import ConfigError, Delivery, load_deliveries
 
@@ -59,7 +60,8 @@ def certificate_specs(deliveries: list[Delivery]) -> dict[str, CertificateSpec]:
 
 def make_certificates(client: MoodleClient, source: Path, out: Path, *, programme: list[str] | None = None,
                       prefix: str = DEFAULT_PREFIX, state: Path | None = None, pdf: bool | None = None,
-                      show_progress: bool | None = None, today: date | None = None) -> CertificateRun:
+                      show_progress: bool | None = None, today: date | None = None,
+                      publish_to_moodle: bool = True) -> CertificateRun:
     """Pull the results, decide who qualifies and write their certificates under `out/<programme>/`."""
     deliveries = programmes(source, programme)
     chosen = [d for d in deliveries if not programme or d.programme in programme]
@@ -69,9 +71,35 @@ def make_certificates(client: MoodleClient, source: Path, out: Path, *, programm
     report = pull_results(client, chosen, prefix=prefix, filters=Filters(programme=[d.programme for d in chosen]),
                           show_progress=show_progress)
     with Registry(state) as registry:
-        run = issue_certificates(report, chosen, specs, registry, out, pdf=pdf, today=today)
+        run = issue_certificates(report, chosen, specs, registry, out, pdf=pdf, today=today, site=client.url)
+        if publish_to_moodle:
+            statuses, problem = publish(client, run.to_publish)
+            if problem:
+                run.problems.append(problem)
+            for row in run.to_publish:
+                if statuses.get(str(row["number"])) in ("created", "updated", "unchanged"):
+                    registry.set_published(str(row["number"]), row)
+            run.published = statuses
     run.problems[:0] = report.problems
     return run
+
+
+def revoke_certificate(client: MoodleClient | None, number: str, reason: str, *, state: Path | None = None,
+                       today: date | None = None) -> tuple[Revocation, bool, str]:
+    """Revoke in the registry, then on the Moodle site's public page (when the certificate was published there).
+    Returns (revocation, new, problem or "")."""
+    with Registry(state) as registry:
+        cert, revocation, new = registry.revoke(number, reason, today=today)
+        sent = registry.published(cert.number)
+        if client is None or sent is None:
+            return revocation, new, "" if sent is None else "not revoked in Moodle: no Moodle site given"
+        row = {**sent, "revoked": 1, "revokedon": revocation.revoked_on, "reason": revocation.reason}
+        if row == sent:
+            return revocation, new, ""
+        statuses, problem = publish(client, [row])
+        if statuses.get(cert.number):
+            registry.set_published(cert.number, row)
+        return revocation, new, problem
 
 
 def verify_certificate(code: str, *, state: Path | None = None) -> Verification:

@@ -1,4 +1,5 @@
-"""The HTTP face: /webservice/rest/server.php, /webservice/upload.php and /webservice/pluginfile.php.
+"""The HTTP face: /webservice/rest/server.php, /webservice/upload.php and /webservice/pluginfile.php (and the
+plugin's public certificate page /local/lmsbridge/v.php).
 
 Order of checks follows Moodle's webservice_rest_server: web services enabled (else HTTP 403, empty body),
 parse $_GET + $_POST, token, webservice/rest:use, function name, function exists, function in the token's
@@ -132,6 +133,9 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, body: bytes) -> None:
         path = urlsplit(self.path).path
         try:
+            # A page of the plugin, not a web service: it answers whether web services are on or not.
+            if path == "/local/lmsbridge/v.php" and "local_lmsbridge_publish_certificates" in self.sb.functions:
+                return self._certificate_page()
             if not self.sb.webservices_enabled:
                 return self._send(403, b"", "text/html; charset=utf-8")
             if path == "/webservice/rest/server.php":
@@ -280,6 +284,15 @@ class Handler(BaseHTTPRequestHandler):
             return self._upload_error(FilePoolRace().errorcode or "", FilePoolRace.MESSAGE)
         result = sb.files_upload(info, files, itemid, filepath)
         self._send(200, php_json(result), "text/plain; charset=utf-8")
+
+    # --- local/lmsbridge/v.php: the public verification page of a certificate (no login) ----------------------
+
+    def _certificate_page(self) -> None:
+        from lmsbridge.sandbox.functions.plugin.certificates import public_page
+
+        code = dict(phpform.split_pairs(urlsplit(self.path).query)).get("c", "")
+        status, page = public_page(self.sb.store, code)
+        self._send(status, page, "text/html; charset=utf-8")
 
     # --- pluginfile.php ---------------------------------------------------------------------------------------
 

@@ -140,13 +140,15 @@ def seed(sb: Sandbox) -> Seeded:
         db.create_course(fullname="Staff room", shortname="staff", category=1, idnumber="staff-room")
 
         events: dict[str, int] = {}
+        # Three of the 24 training events of moodle.toml: the first in each country (dated) and one undated.
+        ids = {"01": "SC-NO-01", "02": "SC-LT-01", "03": "SC-LT-02"}
         for n in ("01", "02", "03"):
             for lang in ("lt", "en"):
                 course = seeded.courses[f"{PREFIX}SC-2026-sc-intro-{lang}"]
                 cat = db.scalar("SELECT id FROM grade_items WHERE courseid = ? AND itemtype = 'course'", course)
                 events[f"{n}-{lang}"] = db.insert(
                     "grade_items", courseid=course, categoryid=cat, itemname=f"Training event {n}",
-                    itemtype="manual", idnumber=f"{PREFIX}SC-2026-event-{n}", grademax=1, grademin=0,
+                    itemtype="manual", idnumber=f"{PREFIX}{ids[n]}", grademax=1, grademin=0,
                     sortorder=100 + int(n))
 
         for p in PEOPLE:

@@ -181,6 +181,13 @@ def test_certificate_in_chromium(first_run: tuple[Path, Path, str], browser, tmp
     body = page.locator(".body").inner_text()
     assert "„Socialinė klasterystė viešajame sektoriuje“" in body and "„Korupcija Lietuvoje ir pasaulyje“" in body
     assert "renginių: 2" in body
+    # ... and which: the first events in Norway and in Lithuania, with place, dates and topics (moodle.toml).
+    assert page.locator(".events p").inner_text() == "Mokymų renginiai, kuriuose dalyvauta:"
+    assert page.locator(".events li").all_inner_texts() == [
+        "LT-01 · Lietuva, 2016 m. lapkričio 28–29 d.: Korupcija Lietuvoje ir pasaulyje; Korupcijos rizikos "
+        "analizė; Antikorupcinės priemonės ir prevencijos",
+        "NO-01 · Norvegija, Flexible Education Norway, 2016 m. lapkričio 14–18 d.: Korupcija Lietuvoje ir "
+        "pasaulyje; Korupcijos rizikos analizė; Antikorupcinės priemonės ir prevencijos"]
     text = page.locator("main").inner_text()
     assert ruta["number"] in text and "Tikrinimo kodas" in text and re.search(r"\d{4} m\. \w+ \d{1,2} d\.", text)
     assert re.search(r"[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}", text)

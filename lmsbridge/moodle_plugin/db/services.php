@@ -70,4 +70,11 @@ $functions = [
         'type' => 'read',
         'capabilities' => '',
     ],
+    'local_lmsbridge_publish_certificates' => [
+        'classname' => 'local_lmsbridge\external\publish_certificates',
+        'description' => 'Create or update the programme certificates lmsbridge issued (number, code, learner, '
+            . 'revocation), shown by the public verification page local/lmsbridge/v.php.',
+        'type' => 'write',
+        'capabilities' => 'moodle/badges:awardbadge',
+    ],
 ];

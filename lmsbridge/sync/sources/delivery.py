@@ -81,6 +81,14 @@ class EventSpec(_Strict):
     name: str
     modules: list[str] = Field(min_length=1, description="the item goes into these modules' courses")
     grademax: float = Field(100, gt=0)
+    # Where, when and on what it was held (shown on the certificate among the events attended). `undated = true`
+    # says the sources give no date, so that a missing date is a known gap and not an oversight.
+    country: str = Field("", pattern=r"^([A-Z]{2})?$", description="ISO 3166 code, e.g. NO, LT")
+    place: str = ""
+    start: date | None = None
+    end: date | None = None
+    undated: bool = False
+    topics: dict[str, list[str]] = Field({}, description="topics by language")
 
     @field_validator("idnumber")
     @classmethod
@@ -88,6 +96,16 @@ class EventSpec(_Strict):
         if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", v):
             raise ValueError(f"event idnumber {v!r} must be letters, digits, '.', '_' and '-'")
         return v
+
+    @model_validator(mode="after")
+    def _dates(self) -> EventSpec:
+        if self.undated and (self.start or self.end):
+            raise ValueError(f"event {self.idnumber}: undated = true, yet it has a date")
+        if self.end and not self.start:
+            raise ValueError(f"event {self.idnumber}: an end without a start")
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"event {self.idnumber}: end {self.end} is before start {self.start}")
+        return self
 
 
 class AlumniSpec(_Strict):

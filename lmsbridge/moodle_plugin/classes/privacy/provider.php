@@ -16,20 +16,126 @@
 
 namespace local_lmsbridge\privacy;
 
+use core_privacy\local\metadata\collection;
+use core_privacy\local\request\approved_contextlist;
+use core_privacy\local\request\approved_userlist;
+use core_privacy\local\request\contextlist;
+use core_privacy\local\request\userlist;
+use core_privacy\local\request\writer;
+
 /**
- * Privacy provider: the plugin stores no personal data of its own.
+ * Privacy provider: the plugin's own data is the certificates lmsbridge published (local_lmsbridge_cert), kept
+ * in the system context; grades it sets are the gradebook's, SCORM activities the course's.
  *
  * @package    local_lmsbridge
  * @copyright  2026 lmsbridge contributors
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
-class provider implements \core_privacy\local\metadata\null_provider {
+class provider implements
+        \core_privacy\local\metadata\provider,
+        \core_privacy\local\request\core_userlist_provider,
+        \core_privacy\local\request\plugin\provider {
+
     /**
-     * The reason, as a lang string identifier.
+     * The personal data the plugin stores.
      *
-     * @return string
+     * @param collection $collection
+     * @return collection
      */
-    public static function get_reason(): string {
-        return 'privacy:metadata';
+    public static function get_metadata(collection $collection): collection {
+        $collection->add_database_table('local_lmsbridge_cert', [
+            'userid' => 'privacy:metadata:cert:userid',
+            'fullname' => 'privacy:metadata:cert:fullname',
+            'number' => 'privacy:metadata:cert:number',
+            'programme' => 'privacy:metadata:cert:programme',
+            'issued' => 'privacy:metadata:cert:issued',
+            'revoked' => 'privacy:metadata:cert:revoked',
+        ], 'privacy:metadata:cert');
+        return $collection;
+    }
+
+    /**
+     * The system context, when the user has a certificate.
+     *
+     * @param int $userid
+     * @return contextlist
+     */
+    public static function get_contexts_for_userid(int $userid): contextlist {
+        global $DB;
+        $contextlist = new contextlist();
+        if ($DB->record_exists('local_lmsbridge_cert', ['userid' => $userid])) {
+            $contextlist->add_system_context();
+        }
+        return $contextlist;
+    }
+
+    /**
+     * The users with a certificate (system context only).
+     *
+     * @param userlist $userlist
+     */
+    public static function get_users_in_context(userlist $userlist) {
+        if ($userlist->get_context()->contextlevel == CONTEXT_SYSTEM) {
+            $userlist->add_from_sql('userid', 'SELECT userid FROM {local_lmsbridge_cert}', []);
+        }
+    }
+
+    /**
+     * Exports the user's certificates.
+     *
+     * @param approved_contextlist $contextlist
+     */
+    public static function export_user_data(approved_contextlist $contextlist) {
+        global $DB;
+        foreach ($contextlist->get_contexts() as $context) {
+            if ($context->contextlevel != CONTEXT_SYSTEM) {
+                continue;
+            }
+            $rows = $DB->get_records('local_lmsbridge_cert', ['userid' => $contextlist->get_user()->id], 'number',
+                'number, fullname, title, programme, issuer, issued, completed, revoked, revokedon, reason');
+            if ($rows) {
+                writer::with_context($context)->export_data([get_string('pluginname', 'local_lmsbridge')],
+                    (object)['certificates' => array_values($rows)]);
+            }
+        }
+    }
+
+    /**
+     * Deletes every certificate record (the system context).
+     *
+     * @param \context $context
+     */
+    public static function delete_data_for_all_users_in_context(\context $context) {
+        global $DB;
+        if ($context->contextlevel == CONTEXT_SYSTEM) {
+            $DB->delete_records('local_lmsbridge_cert');
+        }
+    }
+
+    /**
+     * Deletes the user's certificate records.
+     *
+     * @param approved_contextlist $contextlist
+     */
+    public static function delete_data_for_user(approved_contextlist $contextlist) {
+        global $DB;
+        foreach ($contextlist->get_contexts() as $context) {
+            if ($context->contextlevel == CONTEXT_SYSTEM) {
+                $DB->delete_records('local_lmsbridge_cert', ['userid' => $contextlist->get_user()->id]);
+            }
+        }
+    }
+
+    /**
+     * Deletes the certificate records of these users.
+     *
+     * @param approved_userlist $userlist
+     */
+    public static function delete_data_for_users(approved_userlist $userlist) {
+        global $DB;
+        if ($userlist->get_context()->contextlevel == CONTEXT_SYSTEM && $userlist->get_userids()) {
+            [$in, $params] = $DB->get_in_or_equal($userlist->get_userids());
+            $DB->delete_records_select('local_lmsbridge_cert', "userid $in", $params);
+        }
     }
 }

@@ -32,6 +32,7 @@ CAPABILITY_LABELS = {
     "moodle/course:enrolreview": "Review course enrolments",
     "moodle/grade:viewall": "View grades of other users",
     "moodle/competency:coursecompetencyview": "View course competencies",
+    "moodle/badges:awardbadge": "Award badge to user",
 }
 
 # lang/en/local_lmsbridge.php (the plugin's) and mod/scorm/lang/en/scorm.php (Moodle's validation messages).
@@ -68,6 +69,8 @@ STRINGS = {
     "warning_packagedownloadsprotected": "Package downloads are protected on this site: the Moodle app cannot "
                                          "download the package for offline use (Site administration > Plugins > "
                                          "Activity modules > SCORM package > Protect package downloads).",
+    "invalidcertificate": 'Certificate "{}": the number (letters, digits, -), the code (20 letters and digits), '
+                          "the name and the dates (YYYY-MM-DD, issued required) must be valid; nothing was stored.",
     "badarchive": "You must provide a valid zip file",
     "nomanifest": "Incorrect file package - missing imsmanifest.xml or AICC structure",
     "badimsmanifestlocation": "An imsmanifest.xml file was found but it was not in the root of your zip file, "
