@@ -70,4 +70,17 @@ $functions = [
         'type' => 'read',
         'capabilities' => '',
     ],
+    'local_lmsbridge_set_completion' => [
+        'classname' => 'local_lmsbridge\external\set_completion',
+        'description' => 'Set a course\'s completion criteria to "all of these activities complete", as the course '
+            . 'completion settings page does; idempotent.',
+        'type' => 'write',
+        'capabilities' => 'moodle/course:update',
+    ],
+    'local_lmsbridge_get_completion' => [
+        'classname' => 'local_lmsbridge\external\get_completion',
+        'description' => 'The course completion criteria of many courses (activity criteria by idnumber).',
+        'type' => 'read',
+        'capabilities' => 'moodle/course:update',
+    ],
 ];

@@ -49,3 +49,6 @@ $string['warning_apponlineonly'] = 'The package is {$a}: the Moodle app plays it
 $string['warning_completiondisabled'] = 'Completion tracking is off for this course (or site): the completion rule is stored but not applied.';
 $string['warning_completionrecalculated'] = 'The completion rule changed: Moodle recalculates the completion of every learner of this activity.';
 $string['warning_packagedownloadsprotected'] = 'Package downloads are protected on this site: the Moodle app cannot download the package for offline use (Site administration > Plugins > Activity modules > SCORM package > Protect package downloads).';
+$string['completionactivity'] = 'No activity with idnumber "{$a}" and completion tracking in this course: only activities with completion tracking can be completion criteria.';
+$string['completionlocked'] = 'Learners of course {$a} have already completed criteria: Moodle freezes its completion criteria then. Change them on the course\'s completion page (which deletes their completion data) if that is intended.';
+$string['completionnotenabled'] = 'Completion tracking is off on this site or in course {$a}: enable it (Site administration > Advanced features, and the course settings) to set completion criteria.';
