@@ -142,6 +142,7 @@ class ActualState(BaseModel):
     clashes: list[Clash] = []
     activities: dict[str, AActivity] = {}  # "course idnumber|activity idnumber"
     grade_items: dict[str, AGradeItem] = {}  # "course idnumber|item idnumber"
+    completion: dict[str, list[str]] = {}  # course idnumber -> activity idnumbers of its completion criteria
     # course idnumber -> user idnumber -> item idnumber -> [grade, feedback]; learners change it all the time,
     # so it is not part of the fingerprint (a plan stays valid while they work)
     gradebook: dict[str, dict[str, dict[str, list[Any]]]] = {}

@@ -149,6 +149,7 @@ class DesiredState(BaseModel):
     prefix: str
     activities: dict[str, DActivity] = {}  # key "course|activity idnumber"
     grade_items: dict[str, DGradeItem] = {}  # key "course|item idnumber"
+    completion: dict[str, list[str]] = {}  # course idnumber -> activity idnumbers that complete it (all of them)
     grades: dict[str, DGrade] = {}  # key "course|item|user"
     frameworks: list[DFramework] = []
     alumni: list[DAlumni] = []
@@ -312,6 +313,8 @@ def _extras(state: DesiredState, d: Delivery, category: str, prefix: str) -> Non
             course=c.idnumber, idnumber=idn, module=m.id, lang=c.lang or d.languages[0], section=position[m.id],
             name=m.title.get(c.lang) or next(iter(m.title.values()), m.id), intro=m.description.get(c.lang, ""),
             source=d.source)
+        if d.completion == "modules":
+            state.completion.setdefault(c.idnumber, []).append(idn)
         for e in d.events:
             if m.id in e.modules:
                 item = own(prefix, e.idnumber)

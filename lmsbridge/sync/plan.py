@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from lmsbridge.sync.actual import Scope
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
-                 "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade"]
+                 "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade",
+                 "completion"]
 Op = Literal["create", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol", "set"]
 
 # The order in which the applier runs the phases: what others depend on first, removals last.
@@ -28,6 +29,7 @@ PHASES: list[tuple[str, str]] = [
     ("cohort", "create"), ("group", "create"),
     ("competency_framework", "create"), ("competency", "create"), ("course_competency", "add"),
     ("activity", "create"), ("activity", "update"), ("grade_item", "create"), ("grade_item", "update"),
+    ("completion", "set"),
     ("enrolment", "enrol"), ("enrolment", "reactivate"),
     ("cohort_member", "add"), ("group_member", "add"),
     ("grade", "set"),

@@ -16,7 +16,12 @@ from lmsbridge.sync.planner.alumni import graduates, kept_accounts, plan_alumni
 from lmsbridge.sync.planner.memberships import plan_cohorts, plan_enrolments, plan_groups
 from lmsbridge.sync.planner.part import Part
 from lmsbridge.sync.planner.people import idnumbers_by_id, plan_users
-from lmsbridge.sync.planner.plugin_parts import plan_activities, plan_competencies, plan_event_grades
+from lmsbridge.sync.planner.plugin_parts import (
+    plan_activities,
+    plan_competencies,
+    plan_completion,
+    plan_event_grades,
+)
 from lmsbridge.sync.planner.settings import PlanSettings
 from lmsbridge.sync.planner.structure import plan_categories, plan_courses
 from lmsbridge.sync.safety import check_thresholds, check_truncation
@@ -40,6 +45,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         plan_competencies(desired, actual, settings, synced_courses),
         plan_activities(desired, actual, settings, synced_courses),
         plan_event_grades(desired, actual, settings, synced_courses, synced_users),
+        plan_completion(desired, actual, settings, synced_courses),
     ]
     plan = _joined(parts, desired)
 

@@ -116,3 +116,23 @@ def plan_event_grades(desired: DesiredState, actual: ActualState, settings: Plan
                  {"course": g.course, "item": g.item, "user": g.user, "grade": g.grade, "feedback": g.feedback},
                  g.source, "event result")
     return part
+
+
+def plan_completion(desired: DesiredState, actual: ActualState, settings: PlanSettings, courses: set[str]) -> Part:
+    """Course completion criteria: all of the course's module activities complete (moodle.toml `completion`)."""
+    part = Part()
+    wanted = {c: sorted(a) for c, a in desired.completion.items() if c in courses}
+    if settings.plugin_missing:
+        if wanted:
+            part.skipped.append(Skipped(what="course completion criteria", count=len(wanted),
+                                        reason=settings.plugin_missing))
+        return part
+    for course, activities in sorted(wanted.items()):
+        have = actual.completion.get(course)
+        if have == activities:
+            continue
+        part.act("completion", course, "set", None if have is None else {"activities": have},
+                 {"course": course, "activities": activities}, desired.courses[course].source,
+                 "the course is complete when " + ("its module activity is" if len(activities) == 1
+                                                   else f"all {len(activities)} module activities are") + " complete")
+    return part
