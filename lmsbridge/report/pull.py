@@ -270,7 +270,8 @@ def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[Course
             completion = pulled.completion.get(u.id, {}).get(c.id)
             row = ResultRow(programme=c.programme, intake=c.intake, course=c, participant=_participant(u, prefix),
                             lang=c.lang or ((u.model_extra or {}).get("lang") or ""), modules=modules, events=events,
-                            moodle_completed=completion.completed if completion else None,
+                            moodle_completed=completion.completed if completion
+                            and completion.completionhascriteria is not False else None,
                             progress=completion.progress if completion else None,
                             course_grade=_percent(course_item) if course_item else None)
             if filters.keeps_time(row.last_activity):
