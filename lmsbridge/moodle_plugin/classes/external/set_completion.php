@@ -49,7 +49,7 @@ class set_completion extends external_api {
             'courseid' => new external_value(PARAM_INT, 'Course id'),
             'activities' => new external_multiple_structure(
                 new external_value(PARAM_RAW, 'idnumber of an activity that must be complete'),
-                'All of these activities complete completes the course'),
+                'All of these activities complete completes the course (none: no criteria)', VALUE_DEFAULT, []),
         ]);
     }
 

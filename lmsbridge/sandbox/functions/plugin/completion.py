@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmsbridge.sandbox.params import INT, RAW, Multiple, Value
+from lmsbridge.sandbox.params import DEFAULT, INT, RAW, Multiple, Value
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import Store
 
@@ -28,7 +28,7 @@ def course_state(store: Store, course: dict[str, Any]) -> dict[str, Any]:
             "aggregation": AGGREGATION_ALL, "locked": locked}
 
 
-@function("local_lmsbridge_set_completion", {"courseid": Value(INT), "activities": Multiple(Value(RAW))},
+@function("local_lmsbridge_set_completion", {"courseid": Value(INT), "activities": Multiple(Value(RAW), DEFAULT, [])},
           write=True, component=PLUGIN_COMPONENT)
 def set_completion(call: Call, courseid: int, activities: list[str]) -> dict[str, Any]:
     store = call.store
