@@ -9,11 +9,13 @@ import shutil
 import subprocess
 
 import pytest
-from test_plugin_real_moodle import (  # noqa: F401 - the fixtures, shared
-    MOODLE_DIR, Site, admin, make_course, packages, site, upsert, world,
-)
+import test_plugin_real_moodle as contract
+from test_plugin_real_moodle import MOODLE_DIR, Site, make_course, upsert
 
 from lmsbridge.moodle import MoodleAPIError, MoodleClient
+
+# The contract tests' fixtures: the same sites (sandbox and real Moodle), course and packages.
+site, admin, world, packages = contract.site, contract.admin, contract.world, contract.packages
 
 
 def course_state(admin: MoodleClient, course: int) -> dict:
