@@ -18,13 +18,13 @@ from lmsbridge.sync.actual import Scope
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
                  "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade",
-                 "completion"]
+                 "completion", "section"]
 Op = Literal["create", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol", "set"]
 
 # The order in which the applier runs the phases: what others depend on first, removals last.
 PHASES: list[tuple[str, str]] = [
     ("category", "create"), ("category", "update"),
-    ("course", "create"), ("course", "update"),
+    ("course", "create"), ("course", "update"), ("section", "set"),
     ("user", "create"), ("user", "update"), ("user", "reactivate"),
     ("cohort", "create"), ("group", "create"),
     ("competency_framework", "create"), ("competency", "create"), ("course_competency", "add"),

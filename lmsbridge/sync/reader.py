@@ -143,6 +143,10 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         by_id = {c.id: c.idnumber for c in completion_of}
         for part in answer.get("courses", []):
             state.completion[by_id[part["courseid"]]] = sorted(_s(a) for a in part.get("activities", []))
+        answer = r.call("local_lmsbridge_get_sections", {"courseids": [c.id for c in completion_of]}) or {}
+        for part in answer.get("courses", []):
+            for s in part.get("sections", []):
+                state.sections[f"{by_id[part['courseid']]}|{s['section']}"] = [_s(s.get("name")), _s(s.get("summary"))]
 
     # Groups of a course are read only when the journal does not know the ids of all the groups wanted there.
     known_groups = {k: v for k, v in scope.known_groups.items() if GroupKey.parse(k).course in state.courses}

@@ -90,3 +90,29 @@ def test_sync_sets_criteria_once_and_moodle_completes_the_learner_who_passes(
     assert [(a.key, a.before) for a in drift] == [("lmsb-SC-2026-sc-intro-en", {"activities": []})]
     assert run_sync(settings, client).exit_code == 0
     assert make_sync_plan(settings, client).actions == []
+
+
+# --- course sections (the same plugin family: what a teacher sets up by hand on the course page) ---
+
+@pytest.mark.parametrize("have, op_before", [
+    (None, (True, None)),  # not read yet (a new course)
+    (["", ""], (True, {"name": "", "summary": ""})),  # Moodle's default "New section"
+    (["Module 1", "<p>2026-01-01 – 2026-02-01</p>"], None),  # already right: nothing to do
+    (["Renamed by hand", "<p>2026-01-01 – 2026-02-01</p>"], (True, {"name": "Renamed by hand",
+                                                                   "summary": "<p>2026-01-01 – 2026-02-01</p>"})),
+])
+def test_sections_planned(have: list[str] | None, op_before: tuple[bool, dict | None] | None) -> None:
+    from lmsbridge.sync.desired import DSection
+    from lmsbridge.sync.planner.plugin_parts import plan_sections
+
+    desired = DesiredState(prefix=P, sections={"lmsb-k|1": DSection(
+        course="lmsb-k", section=1, name="Module 1", summary="<p>2026-01-01 – 2026-02-01</p>")})
+    actual = ActualState(prefix=P, sections={"lmsb-k|1": have} if have is not None else {})
+    part = plan_sections(desired, actual, PlanSettings(), {"lmsb-k"})
+    if op_before is None:
+        assert part.actions == []
+        return
+    [a] = part.actions
+    assert (a.entity, a.op, a.key, a.before) == ("section", "set", "lmsb-k|1", op_before[1])
+    assert a.after == {"course": "lmsb-k", "section": 1, "name": "Module 1",
+                       "summary": "<p>2026-01-01 – 2026-02-01</p>"}

@@ -83,4 +83,17 @@ $functions = [
         'type' => 'read',
         'capabilities' => 'moodle/course:update',
     ],
+    'local_lmsbridge_set_sections' => [
+        'classname' => 'local_lmsbridge\external\set_sections',
+        'description' => 'Set names and summaries of numbered course sections (missing ones up to the highest are '
+            . 'created); other sections and their contents are left alone.',
+        'type' => 'write',
+        'capabilities' => 'moodle/course:update',
+    ],
+    'local_lmsbridge_get_sections' => [
+        'classname' => 'local_lmsbridge\external\get_sections',
+        'description' => 'The numbered sections of many courses, name and summary as stored.',
+        'type' => 'read',
+        'capabilities' => 'moodle/course:update',
+    ],
 ];

@@ -21,6 +21,7 @@ from lmsbridge.sync.planner.plugin_parts import (
     plan_competencies,
     plan_completion,
     plan_event_grades,
+    plan_sections,
 )
 from lmsbridge.sync.planner.settings import PlanSettings
 from lmsbridge.sync.planner.structure import plan_categories, plan_courses
@@ -46,6 +47,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         plan_activities(desired, actual, settings, synced_courses),
         plan_event_grades(desired, actual, settings, synced_courses, synced_users),
         plan_completion(desired, actual, settings, synced_courses),
+        plan_sections(desired, actual, settings, synced_courses),
     ]
     plan = _joined(parts, desired)
 

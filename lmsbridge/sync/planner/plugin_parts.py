@@ -136,3 +136,22 @@ def plan_completion(desired: DesiredState, actual: ActualState, settings: PlanSe
                  "the course is complete when " + ("its module activity is" if len(activities) == 1
                                                    else f"all {len(activities)} module activities are") + " complete")
     return part
+
+
+def plan_sections(desired: DesiredState, actual: ActualState, settings: PlanSettings, courses: set[str]) -> Part:
+    """The modules' sections: named and summarised from the programme; other sections are the teachers'."""
+    part = Part()
+    wanted = [s for s in desired.sections.values() if s.course in courses]
+    if settings.plugin_missing:
+        if wanted:
+            part.skipped.append(Skipped(what="course sections", count=len(wanted), reason=settings.plugin_missing))
+        return part
+    for want in wanted:
+        key = f"{want.course}|{want.section}"
+        have = actual.sections.get(key)
+        if have is not None and have[0] == want.name and text(have[1]) == text(want.summary):
+            continue
+        part.act("section", key, "set", None if have is None else {"name": have[0], "summary": have[1]},
+                 {"course": want.course, "section": want.section, "name": want.name, "summary": want.summary},
+                 want.source, "the module's section" if have is None or not have[0] else "differs from the programme")
+    return part
