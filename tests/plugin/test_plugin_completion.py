@@ -83,3 +83,28 @@ def test_only_activities_with_completion_tracking_in_courses_with_completion(adm
         assert course_state(admin, course)["enabled"] is False
     finally:
         admin.call("core_course_delete_courses", {"courseids": [course]})
+
+
+def test_sections_named_without_gaps_and_others_left_alone(admin, world):
+    sfx = world["sfx"]
+    course = make_course(admin, f"{sfx}-sec", numsections=0)
+    try:
+        hand = admin.call("local_lmsbridge_set_sections", {"courseid": course, "sections": [
+            {"section": 3, "name": "Added by a teacher", "summary": "<p>hand</p>"}]})["sections"]
+        assert hand[0]["changed"] is True
+        asked = [{"section": 1, "name": "Kooperacija ir lyderystė", "summary": "<p>2026-01-01 – 2026-02-01</p>"}]
+        first = admin.call("local_lmsbridge_set_sections", {"courseid": course, "sections": asked})["sections"]
+        again = admin.call("local_lmsbridge_set_sections", {"courseid": course, "sections": asked})["sections"]
+        assert (first[0]["changed"], again[0]["changed"]) == (True, False)
+        [state] = admin.call("local_lmsbridge_get_sections", {"courseids": [course]})["courses"]
+        stored = {s["section"]: (s["name"], s["summary"]) for s in state["sections"]}
+        assert sorted(stored) == [0, 1, 2, 3]  # created up to the highest, no gaps
+        assert stored[1] == (asked[0]["name"], asked[0]["summary"]) and stored[3][0] == "Added by a teacher"
+        shown = admin.call("core_course_get_contents", {"courseid": course})
+        assert [s["name"] for s in shown][1] == "Kooperacija ir lyderystė"
+        with pytest.raises(MoodleAPIError) as e:
+            admin.call("local_lmsbridge_set_sections", {"courseid": course, "sections": [
+                {"section": 0, "name": "General", "summary": ""}]})
+        assert e.value.errorcode == "invalidoption"
+    finally:
+        admin.call("core_course_delete_courses", {"courseids": [course]})
