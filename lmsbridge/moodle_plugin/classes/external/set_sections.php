@@ -91,7 +91,7 @@ class set_sections extends external_api {
             if ((string)$section->name !== $s['name']) {
                 $data['name'] = $s['name'];
             }
-            if ((string)$section->summary !== $s['summary'] || (int)$section->summaryformat !== FORMAT_HTML) {
+            if ((string)$section->summary !== $s['summary'] || (int)$section->summaryformat !== (int)FORMAT_HTML) {
                 $data['summary'] = $s['summary'];
                 $data['summaryformat'] = FORMAT_HTML;
             }
