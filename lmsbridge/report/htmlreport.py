@@ -53,7 +53,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 HOW = """<section aria-labelledby="s-how"><h2 id="s-how">How the figures are computed</h2>
 <p>Everything comes from the Moodle site at the time shown at the top; nothing is estimated.</p>
 <dl class="how">
-<dt>Participants</dt><dd>Distinct people enrolled with the programme's role in its courses.</dd>
+<dt>Participants</dt><dd>Distinct people enrolled with the programme's role in its courses, except those who
+left: their account is suspended (the sync suspends whoever no roster lists any more). They are counted apart,
+and their rows say "left".</dd>
 <dt>Enrolments</dt><dd>A participant in one intake of a programme (a person in two intakes counts twice).</dd>
 <dt>Completed</dt><dd>Every course of the enrolment is complete by Moodle's own course completion (its criteria:
 every module's SCORM activity complete, that is passed). Where a course has no completion tracking: every SCORM
@@ -85,6 +87,8 @@ def enrolment_states(rows: list[ResultRow]) -> dict[tuple[str, str, str], tuple[
     """(participant, programme, intake) -> (a row for the participant's details, state)."""
     groups: dict[tuple[str, str, str], list[ResultRow]] = defaultdict(list)
     for r in rows:
+        if r.participant.left:  # shown apart: they no longer take part
+            continue
         groups[(r.participant.key, r.programme, r.intake)].append(r)
     out = {}
     for key, rs in groups.items():
@@ -113,7 +117,8 @@ def render_html(report: ReportData) -> str:
     enrolments = enrolment_states(rows)
     done = sum(1 for _, s in enrolments.values() if s == "completed")
     scores = [m.score for r in rows for m in r.modules if m.score is not None]
-    people = {r.participant.key for r in rows}
+    people = {r.participant.key for r in rows if not r.participant.left}
+    left = {r.participant.key for r in rows if r.participant.left}
     total_time = sum(r.time_spent_s for r in rows)
     title = "Training results"
     def prog(r: ResultRow) -> str:
@@ -138,6 +143,7 @@ def render_html(report: ReportData) -> str:
            f'<li><span class="num">{f"{sum(scores) / len(scores):.0f}%" if scores else "no data"}</span> mean '
            "module score</li>\n"
            f'<li><span class="num">{format_duration(total_time)}</span> learning time (h:mm:ss)</li>\n'
+           f'<li><span class="num">{len(left)}</span> left (suspended; not counted above)</li>\n'
            "</ul>\n</section>\n"]
     if report.problems:
         items = "".join(f"<li>{escape(p)}</li>" for p in report.problems[:200])
@@ -194,7 +200,7 @@ def _participants_table(report: ReportData) -> str:
     body = []
     for r in report.rows:
         p = r.participant
-        state = r.state
+        state = "left" if p.left else r.state
         graded = sum(1 for e in r.events if e.grade is not None)
         status = "; ".join([f"SCORM {', '.join(m.status for m in r.modules)}" if r.modules else "no SCORM"]
                            + ([f"{graded} event{'s' if graded != 1 else ''} graded"] if graded else []))

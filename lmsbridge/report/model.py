@@ -25,6 +25,7 @@ class Participant(BaseModel):
     department: str = ""
     country: str = ""
     lang: str = ""
+    left: bool = False  # the account is suspended: the sync suspends a participant who left the programme
 
     @property
     def key(self) -> str:

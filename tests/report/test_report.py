@@ -188,3 +188,19 @@ def test_empty_figures_say_no_data_not_zero() -> None:
 
     html = render_html(ReportData(generated_at=1_800_000_000))
     assert "no data</span> mean module score" in html and "completed (no data)" in html and "0%<" not in html
+
+
+def test_a_participant_who_left_is_shown_apart() -> None:
+    from lmsbridge.report.csvout import row_values
+    from lmsbridge.report.htmlreport import render_html
+    from lmsbridge.report.model import CourseInfo, Participant, ReportData, ResultRow
+
+    course = CourseInfo(id=2, idnumber="lmsb-k", programme="p", intake="i")
+    rows = [ResultRow(programme="p", intake="i", course=course,
+                      participant=Participant(userid=n, idnumber=f"p{n}", fullname="Same Name", left=n == 2))
+            for n in (1, 2)]
+    html = render_html(ReportData(generated_at=1_800_000_000, rows=rows))
+    assert '<span class="num">1</span> participants' in html and '<span class="num">1</span> left' in html
+    assert '<span class="num">1</span> enrolments' in html
+    assert 'class="state-left">left' in html and ">p1<" in html and ">p2<" in html  # ids tell them apart
+    assert row_values(rows[1])["left"] == "yes" and row_values(rows[0])["left"] == "no"
