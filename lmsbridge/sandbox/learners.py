@@ -57,7 +57,9 @@ def simulate_learners(store: Store, *, prefix: str) -> int:
 
     Returns how many attempts were written."""
     attempts = 0
-    until = now() - 3600  # learners act only in the past: never after the moment a report is made
+    # Learners act only before today (UTC): never after the moment a report is made, and the same all day long,
+    # so that two demos of one day give the same results.
+    until = now() // DAY * DAY
     activities = store.q(
         "SELECT s.id AS scormid, s.version, cm.id AS cmid, cm.idnumber, c.id AS course, c.startdate, c.enddate "
         "FROM scorm s "
