@@ -141,6 +141,10 @@ PLUGIN_FUNCTIONS: tuple[str, ...] = (
     "local_lmsbridge_upsert_grade_items",
     "local_lmsbridge_set_grades",
     "local_lmsbridge_read_courses",
+    "local_lmsbridge_set_completion",
+    "local_lmsbridge_get_completion",
+    "local_lmsbridge_set_sections",
+    "local_lmsbridge_get_sections",
 )
 # Only saves calls (the sync reads with core's functions without it), so an older plugin still does the rest.
 PLUGIN_READ_FUNCTION = "local_lmsbridge_read_courses"

@@ -223,6 +223,7 @@ class UserCourse(MoodleModel):
     idnumber: str | None = ""
     visible: int = 1
     completed: bool | None = None
+    completionhascriteria: bool | None = None  # without criteria Moodle never marks anyone complete
     progress: float | None = None
 
 

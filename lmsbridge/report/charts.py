@@ -61,11 +61,29 @@ class StateCounts:
         return self.completed + self.in_progress + self.not_started
 
 
+def wrap_label(label: str, width: int = 27, lines: int = 2) -> list[str]:
+    """A label on up to ``lines`` lines of ``width`` characters, broken between words; only what would not fit
+    even then ends in "…" (the full label is the element's <title> and in the data table)."""
+    out: list[str] = []
+    for word in label.split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    out = out or [""]
+    if len(out) > lines or any(len(line) > width for line in out):
+        out = out[:lines]
+        if len(out[-1]) > width - 1 or len(label.split()) > sum(len(line.split()) for line in out):
+            out[-1] = out[-1][:width - 1].rstrip() + "…"
+        out = [line if len(line) <= width else line[:width - 1] + "…" for line in out]
+    return out
+
+
 def completion_bars(title: str, groups: list[StateCounts], *, what: str = "participants") -> str:
     """Horizontal 100% stacked bars: completed / in progress / not started, one bar per group."""
     if not groups:
         return f'<p class="empty">{escape(title)}: no data.</p>\n'
-    label_w, bar_w, row_h, top = 210, 280, 30, 32
+    label_w, bar_w, row_h, top = 210, 280, 36, 32
     width, height = label_w + bar_w + 100, top + row_h * len(groups) + 8
     parts = []
     legend_x = label_w
@@ -75,9 +93,11 @@ def completion_bars(title: str, groups: list[StateCounts], *, what: str = "parti
         legend_x += 105
     for n, g in enumerate(groups):
         y = top + n * row_h
-        label = g.label if len(g.label) <= 24 else g.label[:23] + "…"
-        parts.append(f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" class="label">'
-                     f'<title>{escape(g.label)}</title>{escape(label)}</text>')
+        lines = wrap_label(g.label)
+        first_y = y + 18 - 7 * (len(lines) - 1)
+        spans = "".join(f'<tspan x="{label_w - 8}" y="{first_y + 14 * i}">{escape(line)}</tspan>'
+                        for i, line in enumerate(lines))
+        parts.append(f'<text text-anchor="end" class="label"><title>{escape(g.label)}</title>{spans}</text>')
         x = float(label_w)
         for value, colour in zip((g.completed, g.in_progress, g.not_started), STATE_COLOURS, strict=True):
             w = bar_w * value / g.total if g.total else 0

@@ -18,6 +18,7 @@ COLUMNS = [
     "user_idnumber", "username", "firstname", "lastname", "email", "organisation", "department", "country",
     "state", "status", "passed", "attempts", "score", "grade", "time_spent_s", "time_spent",
     "course_completed", "progress", "course_grade", "events_attended", "events_graded", "last_activity",
+    "left",
 ]
 
 
@@ -53,6 +54,7 @@ def row_values(r: ResultRow) -> dict[str, object]:
         "events_attended": sum(1 for e in r.events if e.grade), "events_graded": sum(
             1 for e in r.events if e.grade is not None),
         "last_activity": _when(r.last_activity),
+        "left": "yes" if p.left else "no",
     }
 
 

@@ -1,7 +1,8 @@
 """report.html: one self-contained page (inline CSS and SVG, no script, no fonts or files from elsewhere).
 
 Completion is counted per enrolment, that is per participant in a programme's intake: completed when every
-course of it is completed, in progress when any is started, else not started.
+course of it is completed (Moodle's course completion), in progress when any is started, else not started. The
+page says how each figure is computed (section "How the figures are computed").
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ h1 { font-size: 1.8rem; margin: 0 0 .25rem; } h2 { font-size: 1.35rem; margin: 2
 .cards { display: flex; flex-wrap: wrap; gap: .75rem; margin: 1rem 0; padding: 0; list-style: none; }
 .cards li { border: 1px solid #d0d7de; border-radius: 6px; padding: .6rem .9rem; min-width: 10rem; }
 .cards .num { display: block; font-size: 1.5rem; font-weight: 700; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 1rem 2rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 1rem 2rem; }
+.scroll { overflow-x: auto; } dl.how dt { font-weight: 600; margin-top: .5rem; } dl.how dd { margin: 0 0 0 1rem; }
+@media (max-width: 600px) { body { padding: .75rem; } .cards li { min-width: 8rem; flex: 1 1 8rem; } }
 td.nowrap { white-space: nowrap; }
 figure.chart { margin: 0 0 1rem; } figcaption { font-size: .9rem; color: #424a53; }
 svg text { font-family: inherit; font-size: 13px; fill: #1f2328; } svg .tick { font-size: 11px; fill: #424a53; }
@@ -39,12 +42,41 @@ th, td { border-bottom: 1px solid #d0d7de; padding: .3rem .5rem; text-align: lef
 thead th { background: #f6f8fa; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state-completed { color: #1b7a3d; font-weight: 600; } .state-in-progress { color: #8a4600; }
-.state-not-started { color: #57606a; }
+.state-not-started { color: #57606a; } .state-passed { color: #1b7a3d; } .state-failed { color: #a1282c; }
 .problems { border-left: 4px solid #a1282c; padding: .25rem 1rem; background: #fff5f5; }
 .empty { color: #57606a; font-style: italic; }
 @media print { body { max-width: none; padding: 0; } details { display: none; } thead th { position: static; }
   figure.chart, tr { break-inside: avoid; } }
 """
+
+
+HOW = """<section aria-labelledby="s-how"><h2 id="s-how">How the figures are computed</h2>
+<p>Everything comes from the Moodle site at the time shown at the top; nothing is estimated.</p>
+<dl class="how">
+<dt>Participants</dt><dd>Distinct people enrolled with the programme's role in its courses, except those who
+left: their account is suspended (the sync suspends whoever no roster lists any more). They are counted apart,
+and their rows say "left".</dd>
+<dt>Enrolments</dt><dd>A participant in one intake of a programme (a person in two intakes counts twice).</dd>
+<dt>Completed</dt><dd>Every course of the enrolment is complete by Moodle's own course completion (its criteria:
+every module's SCORM activity complete, that is passed). Where a course has no completion tracking: every SCORM
+module passed.</dd>
+<dt>Status of a row</dt><dd><em>completed</em>: Moodle marks the course complete; <em>passed</em>: every SCORM
+module passed but Moodle has not yet marked the course complete (its completion task runs periodically);
+<em>failed</em>: a module's last attempt failed; <em>in progress</em>: a module opened or an event graded;
+<em>not started</em>: nothing yet.</dd>
+<dt>Mean module score</dt><dd>The mean of the last attempt's score of every module that has one; "no data" when
+none has.</dd>
+<dt>Learning time</dt><dd>The total session time the SCORM packages reported to Moodle.</dd>
+<dt>Events</dt><dd>The training events with a grade above zero in the gradebook.</dd>
+<dt>Last activity</dt><dd>The learner's last SCORM track or SCORM grade in Moodle (event grades do not count:
+their time is when they were recorded).</dd>
+</dl>
+</section>
+"""
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "no data"
 
 
 def _when(ts: int | None, fmt: str = "%Y-%m-%d") -> str:
@@ -55,11 +87,13 @@ def enrolment_states(rows: list[ResultRow]) -> dict[tuple[str, str, str], tuple[
     """(participant, programme, intake) -> (a row for the participant's details, state)."""
     groups: dict[tuple[str, str, str], list[ResultRow]] = defaultdict(list)
     for r in rows:
+        if r.participant.left:  # shown apart: they no longer take part
+            continue
         groups[(r.participant.key, r.programme, r.intake)].append(r)
     out = {}
     for key, rs in groups.items():
         state = "completed" if all(r.completed for r in rs) else \
-            "in progress" if any(r.started or r.completed for r in rs) else "not started"
+            "in progress" if any(r.started or r.completed or r.progress for r in rs) else "not started"
         out[key] = (rs[0], state)
     return out
 
@@ -83,10 +117,13 @@ def render_html(report: ReportData) -> str:
     enrolments = enrolment_states(rows)
     done = sum(1 for _, s in enrolments.values() if s == "completed")
     scores = [m.score for r in rows for m in r.modules if m.score is not None]
-    people = {r.participant.key for r in rows}
+    people = {r.participant.key for r in rows if not r.participant.left}
+    left = {r.participant.key for r in rows if r.participant.left}
     total_time = sum(r.time_spent_s for r in rows)
     title = "Training results"
-    prog = lambda r: report.title_of(r.programme, "en")  # noqa: E731 - a short label function
+    def prog(r: ResultRow) -> str:
+        return report.title_of(r.programme, "en")
+
     filters = report.filters
     applied = [f"programme {', '.join(filters.programme)}" if filters.programme else "",
                f"intake {', '.join(filters.intake)}" if filters.intake else "",
@@ -102,9 +139,11 @@ def render_html(report: ReportData) -> str:
            '<section aria-labelledby="s-summary"><h2 id="s-summary">Summary</h2>\n<ul class="cards">\n'
            f'<li><span class="num">{len(people)}</span> participants</li>\n'
            f'<li><span class="num">{len(enrolments)}</span> enrolments (participant × intake)</li>\n'
-           f'<li><span class="num">{done}</span> completed ({round(100 * done / len(enrolments)) if enrolments else 0}%)</li>\n'
-           f'<li><span class="num">{(sum(scores) / len(scores)) if scores else 0:.0f}%</span> mean module score</li>\n'
+           f'<li><span class="num">{done}</span> completed ({_share(done, len(enrolments))})</li>\n'
+           f'<li><span class="num">{f"{sum(scores) / len(scores):.0f}%" if scores else "no data"}</span> mean '
+           "module score</li>\n"
            f'<li><span class="num">{format_duration(total_time)}</span> learning time (h:mm:ss)</li>\n'
+           f'<li><span class="num">{len(left)}</span> left (suspended; not counted above)</li>\n'
            "</ul>\n</section>\n"]
     if report.problems:
         items = "".join(f"<li>{escape(p)}</li>" for p in report.problems[:200])
@@ -114,7 +153,7 @@ def render_html(report: ReportData) -> str:
 
     out.append('<section aria-labelledby="s-completion"><h2 id="s-completion">Completion</h2>\n<div class="grid">\n')
     out.append(completion_bars("Completion per programme", _counts(report, prog)))
-    out.append(completion_bars("Completion per intake", _counts(report, lambda r: f"{r.programme} · {r.intake}")))
+    out.append(completion_bars("Completion per intake", _counts(report, lambda r: f"{prog(r)} · {r.intake}")))
     out.append(completion_bars("Completion per country", _counts(report, lambda r: r.participant.country or "(none)")))
     out.append(completion_bars("Completion per organisation",
                                _counts(report, lambda r: r.participant.institution or "(none)")))
@@ -144,8 +183,9 @@ def render_html(report: ReportData) -> str:
 
     out.append('<section aria-labelledby="s-people"><h2 id="s-people">Participants</h2>\n')
     out.append(_participants_table(report))
-    out.append("</section>\n</main>\n<footer><p class=\"meta\">Made by lmsbridge report. Completion: every course "
-               "of the intake completed (Moodle's course completion, or every SCORM module in it passed).</p>"
+    out.append("</section>\n")
+    out.append(HOW)
+    out.append("</main>\n<footer><p class=\"meta\">Made by lmsbridge report from what Moodle holds.</p>"
                "</footer>\n</body>\n</html>\n")
     return "".join(out)
 
@@ -153,28 +193,31 @@ def render_html(report: ReportData) -> str:
 def _participants_table(report: ReportData) -> str:
     if not report.rows:
         return '<p class="empty">No participants match.</p>\n'
-    head = ["Participant", "Organisation", "Country", "Programme", "Intake", "Course", "Status", "Score", "Attempts",
+    head = ["Participant", "Id", "Organisation", "Country", "Programme", "Intake", "Course", "Status", "Score", "Attempts",
             "Time", "Events", "Last activity"]
     nums = {"Score", "Attempts", "Time", "Events"}
     th = "".join(f'<th scope="col"{" class=num" if h in nums else ""}>{h}</th>' for h in head)
     body = []
     for r in report.rows:
         p = r.participant
-        state = r.state
-        status = ", ".join(f"{m.status}" for m in r.modules) or "no SCORM"
+        state = "left" if p.left else r.state
+        graded = sum(1 for e in r.events if e.grade is not None)
+        status = "; ".join([f"SCORM {', '.join(m.status for m in r.modules)}" if r.modules else "no SCORM"]
+                           + ([f"{graded} event{'s' if graded != 1 else ''} graded"] if graded else []))
         module_title = ", ".join(report.module_titles.get(m.module, {}).get(r.lang) or m.title for m in r.modules)
         score = f"{r.score:.0f}%" if r.score is not None else "–"
         events = sum(1 for e in r.events if e.grade)
         body.append(
-            f'<tr><th scope="row">{escape(p.display_name)}</th><td>{escape(p.institution)}</td>'
+            f'<tr><th scope="row">{escape(p.display_name)}</th><td class="nowrap">{escape(p.key)}</td>'
+            f"<td>{escape(p.institution)}</td>"
             f"<td>{escape(p.country)}</td><td>{escape(r.programme)}</td><td>{escape(r.intake)}</td>"
             f'<td lang="{escape(r.lang or "en")}">{escape(module_title or r.course.fullname)}</td>'
             f'<td class="state-{state.replace(" ", "-")}">{escape(state)} ({escape(status)})</td>'
             f'<td class="num">{score}</td><td class="num">{r.attempts}</td>'
             f'<td class="num nowrap">{format_duration(r.time_spent_s)}</td><td class="num">{events}</td>'
             f'<td class="nowrap">{_when(r.last_activity)}</td></tr>\n')
-    return (f'<table><caption>Results per participant and course ({len(report.rows)} rows)</caption>'
-            f"<thead><tr>{th}</tr></thead><tbody>\n{''.join(body)}</tbody></table>\n")
+    return (f'<div class="scroll"><table><caption>Results per participant and course ({len(report.rows)} rows)</caption>'
+            f"<thead><tr>{th}</tr></thead><tbody>\n{''.join(body)}</tbody></table></div>\n")
 
 
 def write_html(report: ReportData, path: Path) -> Path:

@@ -25,6 +25,7 @@ class Participant(BaseModel):
     department: str = ""
     country: str = ""
     lang: str = ""
+    left: bool = False  # the account is suspended: the sync suspends a participant who left the programme
 
     @property
     def key(self) -> str:
@@ -87,7 +88,7 @@ class ResultRow(BaseModel):
     lang: str = ""  # the course's language (or the participant's)
     modules: list[ModuleResult] = []
     events: list[EventGrade] = []
-    moodle_completed: bool | None = None  # Moodle's course completion (None: not tracked or not visible)
+    moodle_completed: bool | None = None  # Moodle's course completion (None: no criteria, or not visible)
     progress: float | None = None  # Moodle's activity completion progress, percent
     course_grade: float | None = None  # percent
 
@@ -96,18 +97,32 @@ class ResultRow(BaseModel):
         return sum(1 for m in self.modules if m.passed)
 
     @property
+    def passed(self) -> bool:
+        """Every SCORM module of the course passed (by its last attempt and the gradebook)."""
+        return bool(self.modules) and self.modules_passed == len(self.modules)
+
+    @property
     def completed(self) -> bool:
-        """Done: Moodle says the course is complete, or every SCORM module in it is passed."""
-        return bool(self.moodle_completed) or (bool(self.modules) and self.modules_passed == len(self.modules))
+        """Moodle's course completion where Moodle tracks it; where it does not, every SCORM module passed."""
+        return self.moodle_completed if self.moodle_completed is not None else self.passed
 
     @property
     def started(self) -> bool:
-        return any(m.attempts or m.status != "not attempted" for m in self.modules) or bool(self.progress) \
+        """The learner opened a SCORM module (an attempt or a status) or has an event grade."""
+        return any(m.attempts or m.status != "not attempted" for m in self.modules) \
             or any(e.grade is not None for e in self.events)
 
     @property
     def state(self) -> str:
-        return "completed" if self.completed else "in progress" if self.started else "not started"
+        """completed (Moodle's course completion) | passed (every module passed, Moodle not yet marked the course
+        complete) | failed (a module's last attempt failed) | in progress | not started."""
+        if self.completed:
+            return "completed"
+        if self.passed:
+            return "passed"
+        if any(m.status == "failed" and not m.passed for m in self.modules):
+            return "failed"
+        return "in progress" if self.started else "not started"
 
     @property
     def attempts(self) -> int:
@@ -125,8 +140,9 @@ class ResultRow(BaseModel):
 
     @property
     def last_activity(self) -> int | None:
-        times = [m.last_activity for m in self.modules if m.last_activity] + \
-                [e.graded_at for e in self.events if e.graded_at]
+        """The learner's last SCORM track or SCORM grade. Event grades do not count: their time is when the sync
+        stored them, not when the learner did anything."""
+        times = [m.last_activity for m in self.modules if m.last_activity]
         return max(times) if times else None
 
 

@@ -53,7 +53,8 @@ class _QuietNotAttempted(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "[notattempted]" not in record.getMessage()
-USER_FIELDS = "id,username,firstname,lastname,fullname,email,idnumber,institution,department,country,lang,roles"
+USER_FIELDS = ("id,username,firstname,lastname,fullname,email,idnumber,institution,department,country,lang,roles,"
+               "suspended")
 SCORMS_PER_CALL = 50
 
 
@@ -111,7 +112,8 @@ def _participant(u: EnrolledUser, prefix: str) -> Participant:
                        fullname=plain_text(u.fullname) or f"{first} {last}".strip(), email=u.email,
                        institution=plain_text(extra.get("institution")),
                        department=plain_text(extra.get("department")),
-                       country=str(extra.get("country") or ""), lang=str(extra.get("lang") or ""))
+                       country=str(extra.get("country") or ""), lang=str(extra.get("lang") or ""),
+                       left=bool(extra.get("suspended")))
 
 
 def _percent(item: UserGradeItem) -> float | None:
@@ -270,7 +272,8 @@ def _rows(courses: list[CourseInfo], pulled: _Pulled, learners: Callable[[Course
             completion = pulled.completion.get(u.id, {}).get(c.id)
             row = ResultRow(programme=c.programme, intake=c.intake, course=c, participant=_participant(u, prefix),
                             lang=c.lang or ((u.model_extra or {}).get("lang") or ""), modules=modules, events=events,
-                            moodle_completed=completion.completed if completion else None,
+                            moodle_completed=completion.completed if completion
+                            and completion.completionhascriteria is not False else None,
                             progress=completion.progress if completion else None,
                             course_grade=_percent(course_item) if course_item else None)
             if filters.keeps_time(row.last_activity):

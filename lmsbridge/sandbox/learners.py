@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
-from lmsbridge.sandbox.store import Store
+from lmsbridge.sandbox.store import Store, now
 
 DAY = 86_400
 
@@ -57,8 +57,12 @@ def simulate_learners(store: Store, *, prefix: str) -> int:
 
     Returns how many attempts were written."""
     attempts = 0
+    # Learners act only before today (UTC): never after the moment a report is made, and the same all day long,
+    # so that two demos of one day give the same results.
+    until = now() // DAY * DAY
     activities = store.q(
-        "SELECT s.id AS scormid, s.version, cm.id AS cmid, cm.idnumber, c.id AS course, c.startdate FROM scorm s "
+        "SELECT s.id AS scormid, s.version, cm.id AS cmid, cm.idnumber, c.id AS course, c.startdate, c.enddate "
+        "FROM scorm s "
         "JOIN course_modules cm ON cm.modname = 'scorm' AND cm.instance = s.id "
         "JOIN course c ON c.id = cm.course WHERE c.idnumber LIKE ? ORDER BY s.id", prefix + "%")
     with store.transaction():
@@ -70,6 +74,11 @@ def simulate_learners(store: Store, *, prefix: str) -> int:
             learners = store.q("SELECT ue.userid, u.idnumber FROM user_enrolments ue JOIN enrol e ON "
                                "e.id = ue.enrolid JOIN user u ON u.id = ue.userid WHERE e.courseid = ? AND "
                                "ue.status = 0 ORDER BY ue.userid", a["course"])
+            # Within the course's dates (its intake's), and not in the future: a course yet to start has no results.
+            start = a["startdate"] or 0
+            end = min(a["enddate"] or start + 60 * DAY, until)
+            if end <= start:
+                continue
             for row in learners:
                 userid, keys = row["userid"], (row["idnumber"], a["idnumber"])
                 if sco is None or store.scalar("SELECT 1 FROM scorm_tracks WHERE userid = ? AND scoid = ?",
@@ -80,7 +89,7 @@ def simulate_learners(store: Store, *, prefix: str) -> int:
                     continue
                 status, score = outcome
                 minutes = 20 + int(_share("time", *keys) * 40)
-                when = (a["startdate"] or 0) + int(_share("day", *keys) * 60) * DAY + 10 * 3600
+                when = start + int(_share("day", *keys) * (end - start))
                 for element, value in _tracks(a["version"], status, score, minutes).items():
                     store.add_track(userid, sco, element, value)
                 store.execute("UPDATE scorm_tracks SET timemodified = ? WHERE userid = ? AND scoid = ?", when,
@@ -90,6 +99,6 @@ def simulate_learners(store: Store, *, prefix: str) -> int:
                     store.execute("UPDATE grade_grades SET timemodified = ? WHERE itemid = ? AND userid = ?", when,
                                   item, userid)
                 if status == "passed":
-                    store.set_completion(a["cmid"], userid, 2)  # COMPLETION_COMPLETE_PASS
+                    store.set_completion(a["cmid"], userid, 2, when)  # COMPLETION_COMPLETE_PASS
                 attempts += 1
     return attempts

@@ -401,9 +401,31 @@ class Store:
         self.execute("INSERT OR REPLACE INTO grade_grades (itemid, userid, rawgrade, finalgrade, feedback, "
                      "timemodified) VALUES (?, ?, ?, ?, ?, ?)", itemid, userid, rawgrade, final, feedback, now())
 
-    def set_completion(self, cmid: int, userid: int, state: int = 1) -> None:
+    def set_completion(self, cmid: int, userid: int, state: int = 1, when: int | None = None) -> None:
         self.execute("INSERT OR REPLACE INTO course_modules_completion VALUES (?, ?, ?, ?)", cmid, userid, state,
-                     now())
+                     now() if when is None else when)
+        course = self.scalar("SELECT course FROM course_modules WHERE id = ?", cmid)
+        if course is not None:
+            self.aggregate_course_completion(int(course), [userid])
+
+    def aggregate_course_completion(self, courseid: int, userids: list[int] | None = None) -> None:
+        """What Moodle's completion_regular_task does (here at once, not on the next cron run): a learner with
+        every activity criterion of the course complete (or passed; all of them: aggregation "all") is course-
+        complete, at the time of the last of them. Once complete, stays complete, as in Moodle."""
+        cmids = [r["cmid"] for r in self.q("SELECT cmid FROM course_completion_criteria WHERE courseid = ?",
+                                           courseid)]
+        if not cmids:
+            return
+        if userids is None:
+            userids = [r["userid"] for r in self.q(
+                "SELECT DISTINCT userid FROM course_modules_completion WHERE cmid IN "
+                f"({','.join('?' * len(cmids))})", *cmids)]
+        for userid in userids:
+            rows = self.q(f"SELECT * FROM course_modules_completion WHERE userid = ? AND cmid IN "
+                          f"({','.join('?' * len(cmids))}) AND completionstate IN (1, 2)", userid, *cmids)
+            if len(rows) == len(set(cmids)):
+                self.execute("INSERT OR IGNORE INTO course_completions VALUES (?, ?, ?)", courseid, userid,
+                             max(r["timemodified"] for r in rows))
 
     def add_file(self, contextid: int, component: str, filearea: str, itemid: int, filename: str, content: bytes,
                  *, filepath: str = "/", userid: int = WS_USER_ID, author: str = "") -> int:

@@ -151,6 +151,8 @@ class ActualState(BaseModel):
     ambiguous: list[Clash] = []  # two or more accounts match a participant: never guessed
     activities: dict[str, AActivity] = {}  # "course idnumber|activity idnumber"
     grade_items: dict[str, AGradeItem] = {}  # "course idnumber|item idnumber"
+    completion: dict[str, list[str]] = {}  # course idnumber -> activity idnumbers of its completion criteria
+    sections: dict[str, list[str]] = {}  # "course idnumber|section number" -> [name, summary] as stored
     # course idnumber -> user idnumber -> item idnumber -> [grade, feedback]; learners change it all the time,
     # so it is not part of the fingerprint (a plan stays valid while they work)
     gradebook: dict[str, dict[str, dict[str, list[Any]]]] = {}

@@ -6,9 +6,12 @@ from (`file:line`), so that every planned action and every failure can point bac
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
@@ -97,6 +100,17 @@ class DActivity(BaseModel):
     source: str = ""
 
 
+class DSection(BaseModel):
+    """A numbered section of a course: the module's, named by its title in the course's language, its summary the
+    module's dates and training events."""
+
+    course: str
+    section: int
+    name: str
+    summary: str = ""
+    source: str = ""
+
+
 class DGradeItem(BaseModel):
     """A training event's manual grade item in one course."""
 
@@ -149,6 +163,8 @@ class DesiredState(BaseModel):
     prefix: str
     activities: dict[str, DActivity] = {}  # key "course|activity idnumber"
     grade_items: dict[str, DGradeItem] = {}  # key "course|item idnumber"
+    completion: dict[str, list[str]] = {}  # course idnumber -> activity idnumbers that complete it (all of them)
+    sections: dict[str, DSection] = {}  # key "course|section number"
     grades: dict[str, DGrade] = {}  # key "course|item|user"
     frameworks: list[DFramework] = []
     alumni: list[DAlumni] = []
@@ -169,6 +185,17 @@ def slug(text: str) -> str:
     """ASCII key of a free text (an institution name, a country): 'Biržų rajono savivaldybė' -> 'birzu-rajono-…'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "x"
+
+
+def _section_summary(d: Delivery, c: DCourse, events: list[str]) -> str:
+    """The module's dates (in the programme's time zone, ISO: the same in every language) and its events."""
+    tz = ZoneInfo(d.timezone)
+    start = datetime.fromtimestamp(c.startdate, tz).date().isoformat() if c.startdate else ""
+    end = datetime.fromtimestamp(c.enddate - 1, tz).date().isoformat() if c.enddate else ""
+    out = f"<p>{start} – {end}</p>" if start and end else f"<p>{start}</p>" if start else ""
+    if events:
+        out += "<ul>" + "".join(f"<li>{html.escape(e)}</li>" for e in events) + "</ul>"
+    return out
 
 
 def own(prefix: str, key: str) -> str:
@@ -305,15 +332,20 @@ def _group(state: DesiredState, course: str, name: str, uid: str, source: str, p
 def _extras(state: DesiredState, d: Delivery, category: str, prefix: str) -> None:
     """Activities, event grade items, the alumni cohort and course of one programme."""
     courses = [c for c in state.courses.values() if c.programme == d.programme]
-    position = {m.id: i for i, m in enumerate(d.modules, start=1)}
     info = {m.id: m for m in d.modules}
     for c in courses:
         m = info[c.module]
         idn = own(prefix, m.id)
+        title = m.title.get(c.lang) or next(iter(m.title.values()), m.id)
+        # One module per course: its activity in section 1, named as the module, so no section is left unnamed.
         state.activities[f"{c.idnumber}|{idn}"] = DActivity(
-            course=c.idnumber, idnumber=idn, module=m.id, lang=c.lang or d.languages[0], section=position[m.id],
-            name=m.title.get(c.lang) or next(iter(m.title.values()), m.id), intro=m.description.get(c.lang, ""),
-            source=d.source)
+            course=c.idnumber, idnumber=idn, module=m.id, lang=c.lang or d.languages[0], section=1,
+            name=title, intro=m.description.get(c.lang, ""), source=d.source)
+        events = [e.name for e in d.events if m.id in e.modules]
+        state.sections[f"{c.idnumber}|1"] = DSection(
+            course=c.idnumber, section=1, name=title, summary=_section_summary(d, c, events), source=d.source)
+        if d.completion == "modules":
+            state.completion.setdefault(c.idnumber, []).append(idn)
         for e in d.events:
             if m.id in e.modules:
                 item = own(prefix, e.idnumber)

@@ -18,17 +18,19 @@ from lmsbridge.private_files import write_private
 from lmsbridge.sync.actual import Scope
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
-                 "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade"]
+                 "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade",
+                 "completion", "section"]
 Op = Literal["create", "adopt", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol", "set"]
 
 # The order in which the applier runs the phases: what others depend on first, removals last.
 PHASES: list[tuple[str, str]] = [
     ("category", "create"), ("category", "update"),
-    ("course", "create"), ("course", "update"),
+    ("course", "create"), ("course", "update"), ("section", "set"),
     ("user", "create"), ("user", "adopt"), ("user", "update"), ("user", "reactivate"),
     ("cohort", "create"), ("group", "create"),
     ("competency_framework", "create"), ("competency", "create"), ("course_competency", "add"),
     ("activity", "create"), ("activity", "update"), ("grade_item", "create"), ("grade_item", "update"),
+    ("completion", "set"),
     ("enrolment", "enrol"), ("enrolment", "reactivate"),
     ("cohort_member", "add"), ("group_member", "add"),
     ("grade", "set"),

@@ -138,6 +138,17 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     else:
         _read_enrolments_core(r, scope, state, courses)
         _read_parts_core(r, scope, state)
+    # Course completion criteria of the courses whose activities are read (plugin), in one call.
+    completion_of = [state.courses[c] for c in scope.activity_courses if c in state.courses] if scope.plugin else []
+    if completion_of:
+        answer = r.call("local_lmsbridge_get_completion", {"courseids": [c.id for c in completion_of]}) or {}
+        by_id = {c.id: c.idnumber for c in completion_of}
+        for part in answer.get("courses", []):
+            state.completion[by_id[part["courseid"]]] = sorted(_s(a) for a in part.get("activities", []))
+        answer = r.call("local_lmsbridge_get_sections", {"courseids": [c.id for c in completion_of]}) or {}
+        for part in answer.get("courses", []):
+            for s in part.get("sections", []):
+                state.sections[f"{by_id[part['courseid']]}|{s['section']}"] = [_s(s.get("name")), _s(s.get("summary"))]
 
     # Groups of a course are read only when the journal does not know the ids of all the groups wanted there.
     known_groups = {k: v for k, v in scope.known_groups.items() if GroupKey.parse(k).course in state.courses}

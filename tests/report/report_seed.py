@@ -176,7 +176,9 @@ def seed(sb: Sandbox) -> Seeded:
                                ts(day), item, uid)
                 if status == "passed":
                     db.set_completion(s["cmid"], uid, 2)
-                if p.get("completed"):
+                if p.get("completed"):  # a course with completion criteria (its SCORM activity), as the sync sets
+                    db.execute("DELETE FROM course_completion_criteria WHERE courseid = ?", cid)
+                    db.execute("INSERT INTO course_completion_criteria VALUES (?, ?)", cid, s["cmid"])
                     db.execute("INSERT OR REPLACE INTO course_completions VALUES (?, ?, ?)", cid, uid, ts(day))
             for n, grade in p["events"].items():
                 item = events[f"{n}-{p['lang']}"]

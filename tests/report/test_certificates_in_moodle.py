@@ -22,7 +22,7 @@ LINE = re.compile(r"^(?P<number>[A-Z]+-\d{4}-\d{5})  (?P<status>new |kept|revoke
 
 
 def cli_run(seeded: Seeded, state: Path, *args: str) -> tuple[int, str]:
-    env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(state), "LMSBRIDGE_CERT_SECRET": "s3cret-for-tests"}
+    env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(state), "LMSBRIDGE_CERT_SECRET": "s3cret-for-tests-" + "0" * 32}
     result = CliRunner().invoke(cli, ["certificates", *args], env=env, catch_exceptions=False)
     return result.exit_code, result.output
 

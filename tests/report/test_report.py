@@ -65,6 +65,7 @@ def test_csv_has_one_row_per_participant_and_course(report_dir: Path) -> None:
     piotr = row(rows, "cme000002", "cme-strategy")
     assert (piotr["status"], piotr["passed"], piotr["score"], piotr["grade"], piotr["attempts"]) == \
         ("failed", "no", "55", "55", "2")
+    assert piotr["state"] == "failed"  # not "in progress": the last attempt failed
     ingrid = row(rows, "cme000001", "cme-strategy")
     assert (ingrid["course_completed"], ingrid["last_activity"]) == ("yes", "2021-03-15T10:00:00Z")
 
@@ -130,7 +131,8 @@ def test_html_report_in_chromium(report_dir: Path, browser, tmp_path: Path) -> N
     page.goto((report_dir / "report.html").as_uri())
     assert page.locator("h1").inner_text() == "Training results"
     assert page.locator("h2").all_inner_texts() == ["Summary", "Completion", "Score distributions",
-                                                    "Progress over time", "Participants"]
+                                                    "Progress over time", "Participants",
+                                                    "How the figures are computed"]
     table = page.locator("table:not(.data)")
     assert "Results per participant and course (26 rows)" in table.locator("caption").inner_text()
     text = table.inner_text()
@@ -155,9 +157,16 @@ def test_html_report_in_chromium(report_dir: Path, browser, tmp_path: Path) -> N
     # Every data table has a caption; nothing was fetched from anywhere.
     assert page.locator("table").count() == page.locator("table caption").count()
     assert outside == []
+    # Ids beside names (people may share a name); labels wrap rather than being cut.
+    assert table.locator("thead th").nth(1).inner_text() == "Id" and "cme000001" in text
+    assert all("…" not in t for t in page.locator("figure.chart svg text.label").all_text_contents())
     shot = tmp_path / "report.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 20_000
+    # A phone: nothing but the participants table (which scrolls in its own box) is wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "report-phone.png"), full_page=False)
     page.close()
 
 
@@ -171,3 +180,27 @@ def test_tracks_parsing() -> None:
     assert s is not None and (s.status, s.score, s.time_spent_s, s.attempt) == ("completed", 80.0, 600.0, 3)
     assert is_passed(s, mastery=80) and not is_passed(s, mastery=90) and not is_passed(s)
     assert summarize({}, 1) is None
+
+
+def test_empty_figures_say_no_data_not_zero() -> None:
+    from lmsbridge.report.htmlreport import render_html
+    from lmsbridge.report.model import ReportData
+
+    html = render_html(ReportData(generated_at=1_800_000_000))
+    assert "no data</span> mean module score" in html and "completed (no data)" in html and "0%<" not in html
+
+
+def test_a_participant_who_left_is_shown_apart() -> None:
+    from lmsbridge.report.csvout import row_values
+    from lmsbridge.report.htmlreport import render_html
+    from lmsbridge.report.model import CourseInfo, Participant, ReportData, ResultRow
+
+    course = CourseInfo(id=2, idnumber="lmsb-k", programme="p", intake="i")
+    rows = [ResultRow(programme="p", intake="i", course=course,
+                      participant=Participant(userid=n, idnumber=f"p{n}", fullname="Same Name", left=n == 2))
+            for n in (1, 2)]
+    html = render_html(ReportData(generated_at=1_800_000_000, rows=rows))
+    assert '<span class="num">1</span> participants' in html and '<span class="num">1</span> left' in html
+    assert '<span class="num">1</span> enrolments' in html
+    assert 'class="state-left">left' in html and ">p1<" in html and ">p2<" in html  # ids tell them apart
+    assert row_values(rows[1])["left"] == "yes" and row_values(rows[0])["left"] == "no"

@@ -39,7 +39,13 @@ def test_activities_grades_competencies_then_nothing(sandbox: Sandbox, client: M
     emp = client.call("local_lmsbridge_get_activities", {"courseid": _course_id(client, "lmsb-EMP-2026-emp-ledarskap"),
                                                          "idnumberprefix": "lmsb-"}, read=True)
     [scorm] = emp["scorms"]
-    assert (scorm["idnumber"], scorm["section"], scorm["version"]) == ("lmsb-emp-ledarskap", 2, "SCORM_1.2")
+    # The module's activity in section 1, named as the module, with its dates and events: no gap, no "New section".
+    assert (scorm["idnumber"], scorm["section"], scorm["version"]) == ("lmsb-emp-ledarskap", 1, "SCORM_1.2")
+    contents = client.call("core_course_get_contents", {"courseid": _course_id(client, "lmsb-EMP-2026-emp-ledarskap")},
+                           read=True)
+    assert [s["section"] for s in contents] == [0, 1]
+    assert contents[1]["name"] == scorm["name"] and "New section" not in [s["name"] for s in contents]
+    assert "2026-11-09 – 2026-12-18" in contents[1]["summary"] and "Träff 2" in contents[1]["summary"]
     import hashlib
     assert scorm["sha1hash"] == hashlib.sha1(built["emp-ledarskap-sv-scorm12.zip"].read_bytes()).hexdigest()
     row = sandbox.store.q("SELECT completionstatusrequired, grademethod, whatgrade FROM scorm WHERE id = ?",
@@ -47,7 +53,7 @@ def test_activities_grades_competencies_then_nothing(sandbox: Sandbox, client: M
     assert row["completionstatusrequired"] == 2  # passed
     en = client.call("local_lmsbridge_get_activities", {"courseid": _course_id(client, "lmsb-SC-2026-sc-rizika-en"),
                                                         "idnumberprefix": "lmsb-"}, read=True)
-    assert en["scorms"][0]["section"] == 3 and en["scorms"][0]["packagefilename"].startswith("sc-rizika-en")
+    assert en["scorms"][0]["section"] == 1 and en["scorms"][0]["packagefilename"].startswith("sc-rizika-en")
 
     # event grades with feedback, as the gradebook has them
     emp_course = _course_id(client, "lmsb-EMP-2026-emp-omvarld")

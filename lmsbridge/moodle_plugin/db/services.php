@@ -77,4 +77,30 @@ $functions = [
         'type' => 'write',
         'capabilities' => 'moodle/badges:awardbadge',
     ],
+    'local_lmsbridge_set_completion' => [
+        'classname' => 'local_lmsbridge\external\set_completion',
+        'description' => 'Set a course\'s completion criteria to "all of these activities complete", as the course '
+            . 'completion settings page does; idempotent.',
+        'type' => 'write',
+        'capabilities' => 'moodle/course:update',
+    ],
+    'local_lmsbridge_get_completion' => [
+        'classname' => 'local_lmsbridge\external\get_completion',
+        'description' => 'The course completion criteria of many courses (activity criteria by idnumber).',
+        'type' => 'read',
+        'capabilities' => 'moodle/course:update',
+    ],
+    'local_lmsbridge_set_sections' => [
+        'classname' => 'local_lmsbridge\external\set_sections',
+        'description' => 'Set names and summaries of numbered course sections (missing ones up to the highest are '
+            . 'created); other sections and their contents are left alone.',
+        'type' => 'write',
+        'capabilities' => 'moodle/course:update',
+    ],
+    'local_lmsbridge_get_sections' => [
+        'classname' => 'local_lmsbridge\external\get_sections',
+        'description' => 'The numbered sections of many courses, name and summary as stored.',
+        'type' => 'read',
+        'capabilities' => 'moodle/course:update',
+    ],
 ];

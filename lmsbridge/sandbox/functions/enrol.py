@@ -116,12 +116,19 @@ def get_users_courses(call: Call, userid: int, returnusercount: bool) -> list[di
                 "WHERE e.courseid = ?", c["id"])
         completed = store.scalar("SELECT 1 FROM course_completions WHERE courseid = ? AND userid = ?", c["id"],
                                  userid) is not None
+        # core_completion\progress::get_course_progress_percentage(): tracked activities complete or passed
+        tracked = store.scalar("SELECT COUNT(*) FROM course_modules WHERE course = ? AND completion > 0", c["id"])
+        done = store.scalar("SELECT COUNT(*) FROM course_modules_completion mc JOIN course_modules cm ON "
+                            "cm.id = mc.cmid WHERE cm.course = ? AND cm.completion > 0 AND mc.userid = ? AND "
+                            "mc.completionstate IN (1, 2)", c["id"], userid)
+        # (Moodle gives null without tracked activities; the recorded contract has a number there: kept 0.)
+        progress = 100.0 * done / tracked if tracked and c["enablecompletion"] else 0
         rec.update(idnumber=c["idnumber"], visible=c["visible"], summary=c["summary"],
                    summaryformat=c["summaryformat"], format=c["format"], courseimage=course_image(call, c["id"]),
                    showgrades=bool(c["showgrades"]), lang=c["lang"], enablecompletion=bool(c["enablecompletion"]),
                    completionhascriteria=store.scalar("SELECT 1 FROM course_completion_criteria WHERE courseid = ?",
                                                       c["id"]) is not None,
-                   completionusertracked=True, category=c["category"], progress=0, completed=completed,
+                   completionusertracked=True, category=c["category"], progress=progress, completed=completed,
                    startdate=c["startdate"], enddate=c["enddate"], marker=0, lastaccess=None, isfavourite=False,
                    hidden=False, overviewfiles=[], showactivitydates=False, showcompletionconditions=True,
                    timemodified=c["timemodified"])

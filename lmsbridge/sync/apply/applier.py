@@ -9,9 +9,11 @@ from typing import Any
 from lmsbridge.moodle import MoodleClient
 from lmsbridge.sync.apply.batched import BatchedApplier
 from lmsbridge.sync.apply.competencies import apply_competencies
+from lmsbridge.sync.apply.completion import apply_completion
 from lmsbridge.sync.apply.grades import apply_grades
 from lmsbridge.sync.apply.ledger import ApplyResult, Ledger
 from lmsbridge.sync.apply.scorm import apply_activities
+from lmsbridge.sync.apply.sections import apply_sections
 from lmsbridge.sync.journal import Journal
 from lmsbridge.sync.plan import PHASES, Action, Plan
 
@@ -20,7 +22,8 @@ Concern = Callable[[Ledger, tuple[str, str], list[Action]], None]
 CONCERNS: dict[str, Concern] = {
     "competency_framework": apply_competencies, "competency": apply_competencies,
     "course_competency": apply_competencies, "activity": apply_activities, "grade_item": apply_grades,
-    "grade": apply_grades,
+    "grade": apply_grades, "completion": apply_completion,
+    "section": apply_sections,
 }
 
 

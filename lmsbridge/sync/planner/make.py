@@ -18,7 +18,13 @@ from lmsbridge.sync.planner.held import hold_back
 from lmsbridge.sync.planner.memberships import plan_cohorts, plan_enrolments, plan_groups
 from lmsbridge.sync.planner.part import Part
 from lmsbridge.sync.planner.people import idnumbers_by_id, plan_users
-from lmsbridge.sync.planner.plugin_parts import plan_activities, plan_competencies, plan_event_grades
+from lmsbridge.sync.planner.plugin_parts import (
+    plan_activities,
+    plan_competencies,
+    plan_completion,
+    plan_event_grades,
+    plan_sections,
+)
 from lmsbridge.sync.planner.settings import PlanSettings
 from lmsbridge.sync.planner.structure import plan_categories, plan_courses
 from lmsbridge.sync.safety import check_thresholds, check_truncation
@@ -42,6 +48,8 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         plan_competencies(desired, actual, settings, synced_courses),
         plan_activities(desired, actual, settings, synced_courses),
         plan_event_grades(desired, actual, settings, synced_courses, synced_users),
+        plan_completion(desired, actual, settings, synced_courses),
+        plan_sections(desired, actual, settings, synced_courses),
     ]
     plan = _joined(parts, desired)
     hold_back(plan, desired.held)  # before the thresholds: what is held back is not a removal

@@ -116,3 +116,42 @@ def plan_event_grades(desired: DesiredState, actual: ActualState, settings: Plan
                  {"course": g.course, "item": g.item, "user": g.user, "grade": g.grade, "feedback": g.feedback},
                  g.source, "event result")
     return part
+
+
+def plan_completion(desired: DesiredState, actual: ActualState, settings: PlanSettings, courses: set[str]) -> Part:
+    """Course completion criteria: all of the course's module activities complete (moodle.toml `completion`)."""
+    part = Part()
+    wanted = {c: sorted(a) for c, a in desired.completion.items() if c in courses}
+    if settings.plugin_missing:
+        if wanted:
+            part.skipped.append(Skipped(what="course completion criteria", count=len(wanted),
+                                        reason=settings.plugin_missing))
+        return part
+    for course, activities in sorted(wanted.items()):
+        have = actual.completion.get(course)
+        if have == activities:
+            continue
+        part.act("completion", course, "set", None if have is None else {"activities": have},
+                 {"course": course, "activities": activities}, desired.courses[course].source,
+                 "the course is complete when " + ("its module activity is" if len(activities) == 1
+                                                   else f"all {len(activities)} module activities are") + " complete")
+    return part
+
+
+def plan_sections(desired: DesiredState, actual: ActualState, settings: PlanSettings, courses: set[str]) -> Part:
+    """The modules' sections: named and summarised from the programme; other sections are the teachers'."""
+    part = Part()
+    wanted = [s for s in desired.sections.values() if s.course in courses]
+    if settings.plugin_missing:
+        if wanted:
+            part.skipped.append(Skipped(what="course sections", count=len(wanted), reason=settings.plugin_missing))
+        return part
+    for want in wanted:
+        key = f"{want.course}|{want.section}"
+        have = actual.sections.get(key)
+        if have is not None and have[0] == want.name and text(have[1]) == text(want.summary):
+            continue
+        part.act("section", key, "set", None if have is None else {"name": have[0], "summary": have[1]},
+                 {"course": want.course, "section": want.section, "name": want.name, "summary": want.summary},
+                 want.source, "the module's section" if have is None or not have[0] else "differs from the programme")
+    return part

@@ -131,6 +131,9 @@ class DeliveryFile(_Strict):
     intakes: list[Intake]
     events: list[EventSpec] = []
     alumni: AlumniSpec | None = None
+    # Course completion criteria: "modules" = every module's SCORM activity complete (by its rule: passed);
+    # "none" = lmsbridge leaves them to the teachers.
+    completion: Literal["modules", "none"] = "modules"
 
     @field_validator("timezone")
     @classmethod
@@ -168,6 +171,7 @@ class Delivery(BaseModel):
     intakes: list[Intake]
     events: list[EventSpec] = []
     alumni: AlumniSpec | None = None
+    completion: str = "modules"
     dir: str = ""  # the programme folder (competencies.toml, packages)
     source: str  # the moodle.toml path, for messages
 
@@ -248,7 +252,8 @@ def load_delivery(programme_dir: Path) -> Delivery:
         programme=prog["id"], code=prog["code"], languages=list(prog["languages"]), title=prog["title"],
         summary=prog.get("summary", {}), modules=modules, per_language=spec.per_language, timezone=spec.timezone,
         role=spec.role, cohorts=list(spec.cohorts), groups=list(spec.groups), category=spec.category,
-        intakes=spec.intakes, events=spec.events, alumni=spec.alumni, dir=str(programme_dir),
+        intakes=spec.intakes, events=spec.events, alumni=spec.alumni, completion=spec.completion,
+        dir=str(programme_dir),
         source=str(moodle_path))
 
 

@@ -72,3 +72,6 @@ $string['verify_valid'] = 'Valid: this certificate was issued by this site.';
 $string['mycertificates'] = 'My certificates';
 $string['mycertificates_none'] = 'You have no programme certificate yet.';
 $string['mycertificates_verify'] = 'Public verification page (the address and QR code on your certificate)';
+$string['completionactivity'] = 'No activity with idnumber "{$a}" and completion tracking in this course: only activities with completion tracking can be completion criteria.';
+$string['completionlocked'] = 'Learners of course {$a} have already completed criteria: Moodle freezes its completion criteria then. Change them on the course\'s completion page (which deletes their completion data) if that is intended.';
+$string['completionnotenabled'] = 'Completion tracking is off on this site or in course {$a}: enable it (Site administration > Advanced features, and the course settings) to set completion criteria.';

@@ -33,6 +33,7 @@ CAPABILITY_LABELS = {
     "moodle/grade:viewall": "View grades of other users",
     "moodle/competency:coursecompetencyview": "View course competencies",
     "moodle/badges:awardbadge": "Award badge to user",
+    "moodle/course:update": "Update course settings",
 }
 
 # lang/en/local_lmsbridge.php (the plugin's) and mod/scorm/lang/en/scorm.php (Moodle's validation messages).
@@ -71,6 +72,14 @@ STRINGS = {
                                          "Activity modules > SCORM package > Protect package downloads).",
     "invalidcertificate": 'Certificate "{}": the number (letters, digits, -), the code (20 letters and digits), '
                           "the name and the dates (YYYY-MM-DD, issued required) must be valid; nothing was stored.",
+    "completionactivity": 'No activity with idnumber "{}" and completion tracking in this course: only activities '
+                          "with completion tracking can be completion criteria.",
+    "completionlocked": "Learners of course {} have already completed criteria: Moodle freezes its completion "
+                        "criteria then. Change them on the course's completion page (which deletes their "
+                        "completion data) if that is intended.",
+    "completionnotenabled": "Completion tracking is off on this site or in course {}: enable it (Site "
+                            "administration > Advanced features, and the course settings) to set completion "
+                            "criteria.",
     "badarchive": "You must provide a valid zip file",
     "nomanifest": "Incorrect file package - missing imsmanifest.xml or AICC structure",
     "badimsmanifestlocation": "An imsmanifest.xml file was found but it was not in the root of your zip file, "

@@ -1,0 +1,37 @@
+"""Course sections: local_lmsbridge_set_sections, one call per course, the stored names read back."""
+
+from __future__ import annotations
+
+from lmsbridge.sync.apply.ledger import Ledger
+from lmsbridge.sync.apply.single import each
+from lmsbridge.sync.plan import Action
+
+
+def _hint(a: Action, code: str) -> str:
+    return "check the module titles in the programme" if code == "invalidoption" else \
+        "see lmsbridge doctor for the plugin's setup"
+
+
+def apply_sections(books: Ledger, phase: tuple[str, str], actions: list[Action]) -> None:
+    by_course: dict[str, list[Action]] = {}
+    for a in actions:
+        by_course.setdefault((a.after or {})["course"], []).append(a)
+    each(books, list(by_course.values()), lambda group: _sections(books, group), hint=_hint)
+
+
+def _sections(books: Ledger, group: list[Action]) -> None:
+    wanted = [a.after or {} for a in group]
+    answer = books.call("local_lmsbridge_set_sections", {
+        "courseid": books.id("course", wanted[0]["course"]),
+        "sections": [{"section": x["section"], "name": x["name"], "summary": x["summary"]} for x in wanted]}) or {}
+    stored = {s["section"]: s for s in answer.get("sections", [])}
+    done = []
+    for a, x in zip(group, wanted):
+        got = stored.get(x["section"])
+        if got is None or got["name"] != x["name"]:
+            books.fail(a, message=f"section {x['section']} of {x['course']}: Moodle holds "
+                                  f"{(got or {}).get('name')!r}, asked {x['name']!r}", errorcode="mismatch",
+                       hint="re-run the sync; if it persists, report it")
+            continue
+        done.append(a)
+    books.applied(done, {})
