@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from report_seed import Seeded
 
 from lmsbridge.cli import cli
+from lmsbridge.moodle import MoodleClient
 
 # Screenshots to look at (the certificate, the public page on a phone): LMSBRIDGE_SCREENSHOTS or the temp dir.
 SHOTS = Path(os.environ.get("LMSBRIDGE_SCREENSHOTS") or tempfile.gettempdir()) / "lmsbridge-screenshots"
@@ -22,7 +23,7 @@ LINE = re.compile(r"^(?P<number>[A-Z]+-\d{4}-\d{5})  (?P<status>new |kept|revoke
 
 
 def cli_run(seeded: Seeded, state: Path, *args: str) -> tuple[int, str]:
-    env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(state), "LMSBRIDGE_CERT_SECRET": "s3cret-for-tests"}
+    env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(state), "LMSBRIDGE_CERT_SECRET": "s3cret-for-tests-" + "0" * 32}
     result = CliRunner().invoke(cli, ["certificates", *args], env=env, catch_exceptions=False)
     return result.exit_code, result.output
 
@@ -84,6 +85,23 @@ def test_an_unknown_code_is_not_found(seeded: Seeded, issued: Any) -> None:
     assert answer.status_code == 404 and "No certificate with this code was issued on this site." in answer.text
 
 
+def learner_badges(seeded: Seeded, key: str) -> list[dict[str, Any]]:
+    """core_badges_get_user_badges as the learner: their own token, no capability beyond using REST."""
+    token = seeded.sandbox.add_token(userid=seeded.users[key], capabilities=["webservice/rest:use"])
+    with MoodleClient(seeded.sandbox.url, token) as learner:
+        badges: list[dict[str, Any]] = learner.call("core_badges_get_user_badges", {})["badges"]
+    return badges
+
+
+def test_each_qualifier_has_the_programmes_badge(seeded: Seeded, issued: Any) -> None:
+    got = issued[2]
+    for key in got:
+        [badge] = learner_badges(seeded, key)
+        assert badge["issuerurl"] == seeded.sandbox.url and badge["dateissued"] > 0
+    assert learner_badges(seeded, "sc000002") == [], "Jonas does not qualify yet: no badge"
+    assert learner_badges(seeded, "sc000001")[0]["name"].startswith("Pažymėjimas — ")
+
+
 def test_a_second_run_publishes_and_issues_nothing_new(seeded: Seeded, issued: Any, tmp_path: Path) -> None:
     state, _, first = issued
     code, output = cli_run(seeded, state, "--out", str(tmp_path))
@@ -124,6 +142,8 @@ def test_revoked_then_the_page_says_so(seeded: Seeded, issued: Any, browser: Any
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(SHOTS / "public-page-valid-phone.png"), full_page=True)
     phone.close()
+    assert learner_badges(seeded, "emp000001") == [], "the badge is revoked with the certificate"
+    assert len(learner_badges(seeded, "sc000001")) == 1
 
 
 def test_unknown_number_cannot_be_revoked(seeded: Seeded, issued: Any) -> None:
