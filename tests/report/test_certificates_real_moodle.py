@@ -12,7 +12,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,17 @@ class Site:
     userid: int
     username: str = ""
     password: str = ""
+    other: int = 0  # a learner without a certificate
+    tokens: dict[int, str] = field(default_factory=dict)  # the sandbox's learners' own tokens
+
+    def badges(self, userid: int) -> list[dict[str, Any]]:
+        """core_badges_get_user_badges for that learner: with their own token on the sandbox, on a real site with
+        the administrator's (who may view others' badges); the learner's own view there is the browser's."""
+        if self.tokens:
+            with MoodleClient(self.url, self.tokens[userid]) as learner:
+                found: list[dict[str, Any]] = learner.call("core_badges_get_user_badges", {})["badges"]
+            return found
+        return list(self.admin.call("core_badges_get_user_badges", {"userid": userid})["badges"])
 
 
 @pytest.fixture(scope="module", params=SITES)
@@ -54,7 +65,10 @@ def site(request: pytest.FixtureRequest) -> Iterator[Site]:
         with Sandbox() as sb, MoodleClient(sb.url, sb.token) as admin:
             uid = sb.db.create_user(username=f"lmsbc-{sfx}", firstname="Rūta", lastname="Žukauskaitė",
                                     email=f"lmsbc-{sfx}@example.invalid")
-            yield Site("sandbox", sb.url, admin, uid)
+            other = sb.db.create_user(username=f"lmsbc-{sfx}1", firstname="Jonas", lastname="Petrauskas",
+                                      email=f"lmsbc-{sfx}1@example.invalid")
+            tokens = {u: sb.add_token(userid=u, capabilities=["webservice/rest:use"]) for u in (uid, other)}
+            yield Site("sandbox", sb.url, admin, uid, other=other, tokens=tokens)
         return
     if not (URL and TOKEN):
         pytest.skip("needs a real Moodle: set LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN")
@@ -65,7 +79,8 @@ def site(request: pytest.FixtureRequest) -> Iterator[Site]:
             "email": f"lmsbc-{sfx}{n}@example.invalid", "password": password}
             for n, (first, last) in enumerate((("Rūta", "Žukauskaitė"), ("Jonas", "Petrauskas")))]})
         try:
-            yield Site("moodle", URL.rstrip("/"), admin, int(made[0]["id"]), f"lmsbc-{sfx}0", password)
+            yield Site("moodle", URL.rstrip("/"), admin, int(made[0]["id"]), f"lmsbc-{sfx}0", password,
+                       other=int(made[1]["id"]))
         finally:
             admin.call("core_user_delete_users", {"userids": [m["id"] for m in made]})
 
@@ -89,6 +104,22 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
         assert (statuses, problem) == ({cert.number: "created"}, "")
         registry.set_published(cert.number, row)
         assert publish(site.admin, [row]) == ({cert.number: "unchanged"}, ""), "the same data changes nothing"
+
+    # The programme's core badge (Open Badges), issued once (the re-publish above issued nothing new).
+    [badge] = site.badges(site.userid)
+    assert badge["name"] == f"{spec.text['lt'].title} — {delivery.title['lt']}"
+    assert site.badges(site.other) == [], "no certificate, no badge"
+    assertion = f"{site.url}/badges/assertion.php?b={badge['uniquehash']}&obversion=2"
+    if site.name == "moodle":  # the assertion verifies with the issuer's own site, without login
+        answer = requests.get(assertion, timeout=60)
+        assert answer.status_code == 200 and answer.json()["verify"]["type"] == "hosted", answer.text[:500]
+        assert answer.json()["verify"]["url"].startswith(site.url)
+        learner = browser.new_context()
+        mine = learner.new_page()
+        login(mine, site, site.username)
+        mine.goto(f"{site.url}/badges/mybadges.php")
+        assert badge["name"] in mine.locator("#region-main").inner_text(), "the learner sees it under My badges"
+        learner.close()
 
     url = verify_url(site.url, cert.code)
     html = tmp_path / "certificate.html"
@@ -118,6 +149,10 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
     revocation, new, problem = revoke_certificate(site.admin, cert.number, "grade corrected", state=tmp_path,
                                                   today=date(2026, 12, 5))
     assert new and problem == ""
+    assert site.badges(site.userid) == [], "revoking the certificate revokes its badge"
+    if site.name == "moodle":
+        gone = requests.get(assertion, timeout=60)
+        assert gone.status_code == 410 and gone.json()["revoked"] is True
     phone.goto(decoded)
     assert box.locator(".status").inner_text().strip() == \
         "Revoked on 2026-12-05: grade corrected. This certificate is no longer valid."
@@ -146,11 +181,7 @@ def test_the_learner_finds_it_on_my_certificates(site: Site, browser: Any) -> No
                            (site.username[:-1] + "1", "You have no programme certificate yet.")):
         context = browser.new_context(viewport={"width": 390, "height": 844})
         page = context.new_page()
-        page.goto(f"{site.url}/login/index.php")
-        page.fill("#username", username)
-        page.fill("#password", site.password)
-        page.click("#loginbtn")
-        page.wait_for_url(lambda url: "/login/" not in url)  # logged in before the next page is asked for
+        login(page, site, username)
         page.goto(f"{site.url}/local/lmsbridge/my.php")
         mine = page.locator("#my-certificates")
         assert mine.count() == 1, f"{username}: {page.url}: {page.locator('body').inner_text()[:600]}"
@@ -163,3 +194,12 @@ def test_the_learner_finds_it_on_my_certificates(site: Site, browser: Any) -> No
                 mine.locator("a.verify").first.click()
             assert "/local/lmsbridge/v.php?c=" in page.url
         context.close()
+
+
+def login(page: Any, site: Site, username: str) -> None:
+    """The learner's own browser session."""
+    page.goto(f"{site.url}/login/index.php")
+    page.fill("#username", username)
+    page.fill("#password", site.password)
+    page.click("#loginbtn")
+    page.wait_for_url(lambda url: "/login/" not in url)  # logged in before the next page is asked for
