@@ -1,7 +1,8 @@
 """core_badges_get_user_badges, and the programme badges the companion plugin issues into core's badge tables.
 
-The plugin's publish_certificates issues (or revokes) one site badge per programme (classes/certificate_badge.php);
-`sync_certificate_badge` mirrors it here so that the learner sees the badge the way Moodle shows it.
+The plugin's publish_certificates issues (or revokes) one site badge per programme
+(classes/local/certificate_badge.php); `sync_certificate_badge` mirrors it here so that the learner sees the badge
+the way Moodle shows it.
 """
 
 from __future__ import annotations

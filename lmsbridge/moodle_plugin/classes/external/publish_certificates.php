@@ -113,7 +113,7 @@ class publish_certificates extends external_api {
         $transaction->allow_commit();
         // The programme's core badge: issued (Moodle notifies the learner) or revoked with the certificate.
         foreach ($p['certificates'] as $c) {
-            \local_lmsbridge\certificate_badge::sync($c);
+            \local_lmsbridge\local\certificate_badge::sync($c);
         }
         return ['certificates' => $out];
     }

@@ -72,3 +72,6 @@ $string['verify_valid'] = 'Valid: this certificate was issued by this site.';
 $string['mycertificates'] = 'My certificates';
 $string['mycertificates_none'] = 'You have no programme certificate yet.';
 $string['mycertificates_verify'] = 'Public verification page (the address and QR code on your certificate)';
+$string['certificatenotpublished'] = 'Certificate "{$a}" has not been published (local_lmsbridge_publish_certificates) yet.';
+$string['certificatepdfdraft'] = 'Draft area {$a} must hold exactly one file: the certificate\'s PDF, uploaded through webservice/upload.php.';
+$string['mycertificates_pdf'] = 'Download the certificate (PDF)';

@@ -71,6 +71,10 @@ STRINGS = {
                                          "Activity modules > SCORM package > Protect package downloads).",
     "invalidcertificate": 'Certificate "{}": the number (letters, digits, -), the code (20 letters and digits), '
                           "the name and the dates (YYYY-MM-DD, issued required) must be valid; nothing was stored.",
+    "certificatenotpublished": 'Certificate "{}" has not been published (local_lmsbridge_publish_certificates) '
+                               "yet.",
+    "certificatepdfdraft": "Draft area {} must hold exactly one file: the certificate's PDF, uploaded through "
+                           "webservice/upload.php.",
     "badarchive": "You must provide a valid zip file",
     "nomanifest": "Incorrect file package - missing imsmanifest.xml or AICC structure",
     "badimsmanifestlocation": "An imsmanifest.xml file was found but it was not in the root of your zip file, "

@@ -14,7 +14,7 @@
 // You should have received a copy of the GNU General Public License
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 
-namespace local_lmsbridge;
+namespace local_lmsbridge\local;
 
 /**
  * The programme's core badge (Open Badges): what the learner is notified of and finds under "My badges".
