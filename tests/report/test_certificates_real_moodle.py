@@ -21,8 +21,8 @@ import pytest
 import requests
 
 from lmsbridge.moodle import MoodleAPIError, MoodleClient
-from lmsbridge.report.certificates import render_certificate
-from lmsbridge.report.publish import payload, publish, verify_url
+from lmsbridge.report.certificates import print_pdf, render_certificate
+from lmsbridge.report.publish import payload, publish, store_pdfs, verify_url
 from lmsbridge.report.registry import Registry
 from lmsbridge.report.rules import load_certificate_spec
 from lmsbridge.report.run import revoke_certificate
@@ -114,12 +114,6 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
         answer = requests.get(assertion, timeout=60)
         assert answer.status_code == 200 and answer.json()["verify"]["type"] == "hosted", answer.text[:500]
         assert answer.json()["verify"]["url"].startswith(site.url)
-        learner = browser.new_context()
-        mine = learner.new_page()
-        login(mine, site, site.username)
-        mine.goto(f"{site.url}/badges/mybadges.php")
-        assert badge["name"] in mine.locator("#region-main").inner_text(), "the learner sees it under My badges"
-        learner.close()
 
     url = verify_url(site.url, cert.code)
     html = tmp_path / "certificate.html"
@@ -130,6 +124,27 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
     page.close()
     [decoded] = [b.text for b in zxingcpp.read_barcodes(Image.open(tmp_path / "certificate.png"))]
     assert decoded == url
+
+    # The PDF in Moodle: stored once (the same file again changes nothing), downloaded by the learner only.
+    pdf = print_pdf(html, tmp_path / f"{cert.number}.pdf", chromium=Path("/usr/bin/chromium"))
+    assert store_pdfs(site.admin, {cert.number: pdf}) == ({cert.number: "stored"}, "")
+    assert store_pdfs(site.admin, {cert.number: pdf}) == ({cert.number: "unchanged"}, "")
+    if site.name == "moodle":  # the learner's own browser session
+        learner = browser.new_context()
+        mine = learner.new_page()
+        login(mine, site, site.username)
+        mine.goto(f"{site.url}/badges/mybadges.php")
+        assert badge["name"] in mine.locator("#region-main").inner_text(), "the learner sees it under My badges"
+        mine.goto(f"{site.url}/local/lmsbridge/my.php")
+        with mine.expect_download() as download:
+            mine.locator("#my-certificates a.pdf").first.click()
+        assert Path(download.value.path()).read_bytes() == pdf.read_bytes()
+        href = str(mine.locator("#my-certificates a.pdf").first.get_attribute("href"))
+        other = browser.new_context()
+        login(other.new_page(), site, site.username[:-1] + "1")
+        assert other.request.get(href).status == 404, "another learner cannot download it"
+        other.close()
+    # (On the sandbox the learner's download is test_certificates_in_moodle.py's, through the app's URL.)
 
     # An outsider: no token, no session cookie.
     answer = requests.get(decoded, timeout=60)
@@ -150,6 +165,9 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
                                                   today=date(2026, 12, 5))
     assert new and problem == ""
     assert site.badges(site.userid) == [], "revoking the certificate revokes its badge"
+    if site.name == "moodle":
+        assert learner.request.get(href).status == 404, "a revoked certificate's PDF is no longer served"
+        learner.close()
     if site.name == "moodle":
         gone = requests.get(assertion, timeout=60)
         assert gone.status_code == 410 and gone.json()["revoked"] is True
