@@ -75,3 +75,4 @@ $string['mycertificates_verify'] = 'Public verification page (the address and QR
 $string['certificatenotpublished'] = 'Certificate "{$a}" has not been published (local_lmsbridge_publish_certificates) yet.';
 $string['certificatepdfdraft'] = 'Draft area {$a} must hold exactly one file: the certificate\'s PDF, uploaded through webservice/upload.php.';
 $string['mycertificates_pdf'] = 'Download the certificate (PDF)';
+$string['privacy:metadata:core_files'] = 'The printable certificate (PDF) of each certificate, for its learner to download.';
