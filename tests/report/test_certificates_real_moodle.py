@@ -220,4 +220,5 @@ def login(page: Any, site: Site, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", site.password)
     page.click("#loginbtn")
-    page.wait_for_url(lambda url: "/login/" not in url)  # logged in before the next page is asked for
+    # Logged in before the next page is asked for; a cold site's first login of a new user can take long.
+    page.wait_for_url(lambda url: "/login/" not in url, timeout=90_000)
