@@ -129,6 +129,8 @@ def certificates(ctx: click.Context, /, out: Path, state_dir: Path | None, pdf: 
     if run.published:
         made = sum(1 for s in run.published.values() if s != "unchanged")
         click.echo(f"published to Moodle: {made} certificate(s) created or updated")
+    if run.pdfs:
+        click.echo(f"PDFs in Moodle for the learners: {sum(1 for s in run.pdfs.values() if s == 'stored')} stored")
     if show_missing:
         for q in run.not_qualified:
             click.echo(f"not yet  {q.participant.display_name} ({q.participant.key}, {q.programme}): {q.missing}")

@@ -45,6 +45,7 @@ from ._functions import (
     COMPETENCY_FUNCTIONS,
     CREATE_LIST_PARAM,
     PLUGIN_CERTIFICATE_FUNCTION,
+    PLUGIN_CERTIFICATE_PDF_FUNCTION,
     PLUGIN_CHECK_FUNCTION,
     PLUGIN_FUNCTIONS,
     PLUGIN_READ_FUNCTION,
@@ -87,5 +88,6 @@ __all__ = [
     "TruncatedResult", "MoodleWarning", "SiteInfo", "UploadResult", "Course",
     "EnrolledUser", "Sco", "Scorm", "ScoTracksResult", "UserCourse", "UserGradeItem",
     "redact", "redact_data", "RedactingFilter",
-    "PLUGIN_CERTIFICATE_FUNCTION", "PLUGIN_CHECK_FUNCTION", "PLUGIN_SERVICE_FUNCTIONS",
+    "PLUGIN_CERTIFICATE_FUNCTION", "PLUGIN_CERTIFICATE_PDF_FUNCTION", "PLUGIN_CHECK_FUNCTION",
+    "PLUGIN_SERVICE_FUNCTIONS",
 ]

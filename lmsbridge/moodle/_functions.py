@@ -153,4 +153,7 @@ PLUGIN_CHECK_FUNCTION = "local_lmsbridge_check_capabilities"
 # Every function the plugin declares: what an administrator adds to the sync user's service.
 # For `lmsbridge certificates` only: the record behind each certificate's public verification page.
 PLUGIN_CERTIFICATE_FUNCTION = "local_lmsbridge_publish_certificates"
-PLUGIN_SERVICE_FUNCTIONS: tuple[str, ...] = (*PLUGIN_FUNCTIONS, PLUGIN_CHECK_FUNCTION, PLUGIN_CERTIFICATE_FUNCTION)
+# ... and the certificate's PDF, for its learner to download from Moodle.
+PLUGIN_CERTIFICATE_PDF_FUNCTION = "local_lmsbridge_store_certificate_pdf"
+PLUGIN_SERVICE_FUNCTIONS: tuple[str, ...] = (*PLUGIN_FUNCTIONS, PLUGIN_CHECK_FUNCTION, PLUGIN_CERTIFICATE_FUNCTION,
+                                             PLUGIN_CERTIFICATE_PDF_FUNCTION)

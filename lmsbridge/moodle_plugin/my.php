@@ -34,6 +34,8 @@ $title = get_string('mycertificates', 'local_lmsbridge');
 $PAGE->set_title($title);
 $PAGE->set_heading($title);
 
+$fs = get_file_storage();
+$syscontext = context_system::instance();
 $rows = $DB->get_records('local_lmsbridge_cert', ['userid' => $USER->id], 'issued DESC, number');
 echo $OUTPUT->header();
 echo html_writer::start_div('', ['id' => 'my-certificates']);
@@ -53,6 +55,13 @@ foreach ($rows as $cert) {
         . get_string('verify_issued', 'local_lmsbridge') . ': ' . s($cert->issued) . ' · ' . s($cert->issuer));
     $url = new moodle_url('/local/lmsbridge/v.php', ['c' => $cert->code]);
     echo html_writer::link($url, get_string('mycertificates_verify', 'local_lmsbridge'), ['class' => 'verify']);
+    $pdf = $cert->revoked ? [] : $fs->get_area_files($syscontext->id, 'local_lmsbridge', 'certificate', $cert->id,
+        'id', false);
+    foreach ($pdf as $file) {
+        $pdfurl = moodle_url::make_pluginfile_url($syscontext->id, 'local_lmsbridge', 'certificate', $cert->id, '/',
+            $file->get_filename(), true);
+        echo ' · ' . html_writer::link($pdfurl, get_string('mycertificates_pdf', 'local_lmsbridge'), ['class' => 'pdf']);
+    }
     echo html_writer::end_div();
     echo html_writer::end_div();
 }

@@ -151,6 +151,7 @@ class CertificateRun(BaseModel):
     revoked: list[Issued] = []  # qualify, but their certificate was revoked: no new one, no files
     to_publish: list[dict[str, object]] = []  # rows for Moodle that differ from what was last sent
     published: dict[str, str] = {}  # number -> created | updated | unchanged, as Moodle answered
+    pdfs: dict[str, str] = {}  # number -> stored | unchanged: the PDF in the plugin's file area
     not_qualified: list[Qualification] = []
     problems: list[str] = []
 

@@ -8,11 +8,13 @@ verifier needs neither lmsbridge nor its state dir. Revoking re-publishes the ro
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import segno
 
 from lmsbridge.moodle import PLUGIN_CERTIFICATE_FUNCTION as PUBLISH_FUNCTION
+from lmsbridge.moodle import PLUGIN_CERTIFICATE_PDF_FUNCTION as PDF_FUNCTION
 from lmsbridge.moodle import MoodleClient, MoodleError
 from lmsbridge.report.registry import Certificate, Revocation, normalise_code
 
@@ -51,3 +53,18 @@ def publish(client: MoodleClient, rows: list[dict[str, Any]]) -> tuple[dict[str,
         return {}, (f"certificates not published to Moodle ({PUBLISH_FUNCTION}: {exc}); install or upgrade the "
                     "companion plugin (lmsbridge moodle-plugin) and add the function to the sync user's service")
     return {r["number"]: r["status"] for r in answer.get("certificates", [])}, ""
+
+
+def store_pdfs(client: MoodleClient, pdfs: dict[str, Path]) -> tuple[dict[str, str], str]:
+    """Each published certificate's PDF into the plugin's file area (webservice/upload.php, then the plugin's
+    function with the draft itemid), for its learner to download from Moodle. Returns ({number: stored|unchanged},
+    problem or "")."""
+    done: dict[str, str] = {}
+    for number, path in sorted(pdfs.items()):
+        try:
+            draft = client.upload([path])
+            done[number] = str(client.call(PDF_FUNCTION, {"number": number, "draftitemid": draft.itemid})["status"])
+        except MoodleError as exc:
+            return done, (f"certificate PDFs not stored in Moodle ({PDF_FUNCTION}: {exc}); upgrade the companion "
+                          "plugin (lmsbridge moodle-plugin) and add the function to the sync user's service")
+    return done, ""

@@ -12,7 +12,7 @@ from lmsbridge.report.certificates import CertificateRun, issue_certificates
 from lmsbridge.report.csvout import write_csv
 from lmsbridge.report.htmlreport import write_html
 from lmsbridge.report.model import Filters, ReportData
-from lmsbridge.report.publish import publish
+from lmsbridge.report.publish import publish, store_pdfs
 from lmsbridge.report.pull import pull_results
 from lmsbridge.report.registry import Registry, Revocation, Verification, has_registry, state_dir
 from lmsbridge.report.rules import CertificateSpec, load_certificate_spec
@@ -80,6 +80,12 @@ def make_certificates(client: MoodleClient, source: Path, out: Path, *, programm
                 if statuses.get(str(row["number"])) in ("created", "updated", "unchanged"):
                     registry.set_published(str(row["number"]), row)
             run.published = statuses
+            # The learner downloads the PDF from Moodle: sent with its row (new or changed), not on every run.
+            sent = {n for n, st in statuses.items() if st in ("created", "updated")}
+            pdfs = {i.certificate.number: i.pdf for i in run.issued if i.pdf and i.certificate.number in sent}
+            run.pdfs, problem = store_pdfs(client, pdfs)
+            if problem:
+                run.problems.append(problem)
     run.problems[:0] = report.problems
     return run
 

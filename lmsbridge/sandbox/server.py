@@ -308,6 +308,12 @@ class Handler(BaseHTTPRequestHandler):
         tail = rest[1:] if rest and rest[0].isdigit() and len(rest) > 1 else rest
         filename = tail[-1] if tail else ""
         filepath = "/" + "/".join(tail[:-1]) + ("/" if len(tail) > 1 else "")
+        from lmsbridge.sandbox.functions.plugin import certificate_pdf
+
+        info = sb.token_info(token)
+        if (component, filearea) == certificate_pdf.AREA and info and not certificate_pdf.may_download(
+                sb.store, info, itemid):
+            return self._send(404, "Not found", "text/plain; charset=utf-8")
         row = sb.store.one("SELECT content FROM files WHERE contextid = ? AND component = ? AND filearea = ? "
                            "AND itemid = ? AND filepath = ? AND filename = ?", int(contextid) if
                            contextid.isdigit() else -1, component, filearea, itemid, filepath, filename)

@@ -15,14 +15,15 @@ from click.testing import CliRunner
 from report_seed import Seeded
 
 from lmsbridge.cli import cli
+from lmsbridge.moodle import MoodleClient
 
 # Screenshots to look at (the certificate, the public page on a phone): LMSBRIDGE_SCREENSHOTS or the temp dir.
 SHOTS = Path(os.environ.get("LMSBRIDGE_SCREENSHOTS") or tempfile.gettempdir()) / "lmsbridge-screenshots"
 LINE = re.compile(r"^(?P<number>[A-Z]+-\d{4}-\d{5})  (?P<status>new |kept|revoked)  (?P<name>.+?) \((?P<key>[^,]+),")
 
 
-def cli_run(seeded: Seeded, state: Path, *args: str) -> tuple[int, str]:
-    env = {**seeded.env, "LMSBRIDGE_STATE_DIR": str(state), "LMSBRIDGE_CERT_SECRET": "s3cret-for-tests-" + "0" * 32}
+def cli_run(seeded: Seeded, state: Path, *args: str, pdf: bool = False) -> tuple[int, str]:
+    env = {**seeded.env, **({"LMSBRIDGE_CHROMIUM": "/usr/bin/chromium"} if pdf else {}), "LMSBRIDGE_STATE_DIR": str(state), "LMSBRIDGE_CERT_SECRET": "s3cret-for-tests-" + "0" * 32}
     result = CliRunner().invoke(cli, ["certificates", *args], env=env, catch_exceptions=False)
     return result.exit_code, result.output
 
@@ -34,9 +35,10 @@ def lines(output: str) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def issued(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, dict[str, str]]]:
     state, out = tmp_path_factory.mktemp("state"), tmp_path_factory.mktemp("out")
-    code, output = cli_run(seeded, state, "--out", str(out))
+    code, output = cli_run(seeded, state, "--out", str(out), pdf=True)  # the PDFs too: learners download them
     assert code == 0, output
     assert "published to Moodle: 3 certificate(s) created or updated" in output
+    assert "PDFs in Moodle for the learners: 3 stored" in output
     return state, out, lines(output)
 
 
@@ -84,6 +86,45 @@ def test_an_unknown_code_is_not_found(seeded: Seeded, issued: Any) -> None:
     assert answer.status_code == 404 and "No certificate with this code was issued on this site." in answer.text
 
 
+def learner_badges(seeded: Seeded, key: str) -> list[dict[str, Any]]:
+    """core_badges_get_user_badges as the learner: their own token, no capability beyond using REST."""
+    token = seeded.sandbox.add_token(userid=seeded.users[key], capabilities=["webservice/rest:use"])
+    with MoodleClient(seeded.sandbox.url, token) as learner:
+        badges: list[dict[str, Any]] = learner.call("core_badges_get_user_badges", {})["badges"]
+    return badges
+
+
+def test_each_qualifier_has_the_programmes_badge(seeded: Seeded, issued: Any) -> None:
+    got = issued[2]
+    for key in got:
+        [badge] = learner_badges(seeded, key)
+        assert badge["issuerurl"] == seeded.sandbox.url and badge["dateissued"] > 0
+    assert learner_badges(seeded, "sc000002") == [], "Jonas does not qualify yet: no badge"
+    assert learner_badges(seeded, "sc000001")[0]["name"].startswith("Pažymėjimas — ")
+
+
+def pdf_url(seeded: Seeded, number: str) -> str:
+    """Where "My certificates" links the PDF, as the Moodle app opens it (webservice/pluginfile.php)."""
+    certid = seeded.sandbox.db.scalar("SELECT id FROM local_lmsbridge_cert WHERE number = ?", number)
+    system = seeded.sandbox.db.context_id(10, 0)
+    return f"{seeded.sandbox.url}/webservice/pluginfile.php/{system}/local_lmsbridge/certificate/{certid}/{number}.pdf"
+
+
+def learner_download(seeded: Seeded, key: str, url: str) -> requests.Response:
+    token = seeded.sandbox.add_token(userid=seeded.users[key], capabilities=["webservice/rest:use"])
+    return requests.get(url, params={"token": token}, timeout=10)
+
+
+def test_the_learner_downloads_the_pdf_from_moodle(seeded: Seeded, issued: Any) -> None:
+    _, out, got = issued
+    number = got["sc000001"]["number"]
+    url = pdf_url(seeded, number)
+    answer = learner_download(seeded, "sc000001", url)
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    assert answer.content == (out / "social-clustering" / f"{number}.pdf").read_bytes(), "the PDF lmsbridge made"
+    assert learner_download(seeded, "sc000002", url).status_code == 404, "another learner cannot"
+
+
 def test_a_second_run_publishes_and_issues_nothing_new(seeded: Seeded, issued: Any, tmp_path: Path) -> None:
     state, _, first = issued
     code, output = cli_run(seeded, state, "--out", str(tmp_path))
@@ -124,6 +165,9 @@ def test_revoked_then_the_page_says_so(seeded: Seeded, issued: Any, browser: Any
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(SHOTS / "public-page-valid-phone.png"), full_page=True)
     phone.close()
+    assert learner_badges(seeded, "emp000001") == [], "the badge is revoked with the certificate"
+    assert learner_download(seeded, "emp000001", pdf_url(seeded, emp["number"])).status_code == 404
+    assert len(learner_badges(seeded, "sc000001")) == 1
 
 
 def test_unknown_number_cannot_be_revoked(seeded: Seeded, issued: Any) -> None:

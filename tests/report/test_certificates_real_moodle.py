@@ -12,7 +12,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,8 @@ import pytest
 import requests
 
 from lmsbridge.moodle import MoodleAPIError, MoodleClient
-from lmsbridge.report.certificates import render_certificate
-from lmsbridge.report.publish import payload, publish, verify_url
+from lmsbridge.report.certificates import print_pdf, render_certificate
+from lmsbridge.report.publish import payload, publish, store_pdfs, verify_url
 from lmsbridge.report.registry import Registry
 from lmsbridge.report.rules import load_certificate_spec
 from lmsbridge.report.run import revoke_certificate
@@ -45,6 +45,17 @@ class Site:
     userid: int
     username: str = ""
     password: str = ""
+    other: int = 0  # a learner without a certificate
+    tokens: dict[int, str] = field(default_factory=dict)  # the sandbox's learners' own tokens
+
+    def badges(self, userid: int) -> list[dict[str, Any]]:
+        """core_badges_get_user_badges for that learner: with their own token on the sandbox, on a real site with
+        the administrator's (who may view others' badges); the learner's own view there is the browser's."""
+        if self.tokens:
+            with MoodleClient(self.url, self.tokens[userid]) as learner:
+                found: list[dict[str, Any]] = learner.call("core_badges_get_user_badges", {})["badges"]
+            return found
+        return list(self.admin.call("core_badges_get_user_badges", {"userid": userid})["badges"])
 
 
 @pytest.fixture(scope="module", params=SITES)
@@ -54,7 +65,10 @@ def site(request: pytest.FixtureRequest) -> Iterator[Site]:
         with Sandbox() as sb, MoodleClient(sb.url, sb.token) as admin:
             uid = sb.db.create_user(username=f"lmsbc-{sfx}", firstname="Rūta", lastname="Žukauskaitė",
                                     email=f"lmsbc-{sfx}@example.invalid")
-            yield Site("sandbox", sb.url, admin, uid)
+            other = sb.db.create_user(username=f"lmsbc-{sfx}1", firstname="Jonas", lastname="Petrauskas",
+                                      email=f"lmsbc-{sfx}1@example.invalid")
+            tokens = {u: sb.add_token(userid=u, capabilities=["webservice/rest:use"]) for u in (uid, other)}
+            yield Site("sandbox", sb.url, admin, uid, other=other, tokens=tokens)
         return
     if not (URL and TOKEN):
         pytest.skip("needs a real Moodle: set LMSBRIDGE_TEST_MOODLE_URL and LMSBRIDGE_TEST_MOODLE_TOKEN")
@@ -65,7 +79,8 @@ def site(request: pytest.FixtureRequest) -> Iterator[Site]:
             "email": f"lmsbc-{sfx}{n}@example.invalid", "password": password}
             for n, (first, last) in enumerate((("Rūta", "Žukauskaitė"), ("Jonas", "Petrauskas")))]})
         try:
-            yield Site("moodle", URL.rstrip("/"), admin, int(made[0]["id"]), f"lmsbc-{sfx}0", password)
+            yield Site("moodle", URL.rstrip("/"), admin, int(made[0]["id"]), f"lmsbc-{sfx}0", password,
+                       other=int(made[1]["id"]))
         finally:
             admin.call("core_user_delete_users", {"userids": [m["id"] for m in made]})
 
@@ -90,6 +105,16 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
         registry.set_published(cert.number, row)
         assert publish(site.admin, [row]) == ({cert.number: "unchanged"}, ""), "the same data changes nothing"
 
+    # The programme's core badge (Open Badges), issued once (the re-publish above issued nothing new).
+    [badge] = site.badges(site.userid)
+    assert badge["name"] == f"{spec.text['lt'].title} — {delivery.title['lt']}"
+    assert site.badges(site.other) == [], "no certificate, no badge"
+    assertion = f"{site.url}/badges/assertion.php?b={badge['uniquehash']}&obversion=2"
+    if site.name == "moodle":  # the assertion verifies with the issuer's own site, without login
+        answer = requests.get(assertion, timeout=60)
+        assert answer.status_code == 200 and answer.json()["verify"]["type"] == "hosted", answer.text[:500]
+        assert answer.json()["verify"]["url"].startswith(site.url)
+
     url = verify_url(site.url, cert.code)
     html = tmp_path / "certificate.html"
     html.write_text(render_certificate(cert, spec, delivery, verify=url), encoding="utf-8")
@@ -99,6 +124,27 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
     page.close()
     [decoded] = [b.text for b in zxingcpp.read_barcodes(Image.open(tmp_path / "certificate.png"))]
     assert decoded == url
+
+    # The PDF in Moodle: stored once (the same file again changes nothing), downloaded by the learner only.
+    pdf = print_pdf(html, tmp_path / f"{cert.number}.pdf", chromium=Path("/usr/bin/chromium"))
+    assert store_pdfs(site.admin, {cert.number: pdf}) == ({cert.number: "stored"}, "")
+    assert store_pdfs(site.admin, {cert.number: pdf}) == ({cert.number: "unchanged"}, "")
+    if site.name == "moodle":  # the learner's own browser session
+        learner = browser.new_context()
+        mine = learner.new_page()
+        login(mine, site, site.username)
+        mine.goto(f"{site.url}/badges/mybadges.php")
+        assert badge["name"] in mine.locator("#region-main").inner_text(), "the learner sees it under My badges"
+        mine.goto(f"{site.url}/local/lmsbridge/my.php")
+        with mine.expect_download() as download:
+            mine.locator("#my-certificates a.pdf").first.click()
+        assert Path(download.value.path()).read_bytes() == pdf.read_bytes()
+        href = str(mine.locator("#my-certificates a.pdf").first.get_attribute("href"))
+        other = browser.new_context()
+        login(other.new_page(), site, site.username[:-1] + "1")
+        assert other.request.get(href).status == 404, "another learner cannot download it"
+        other.close()
+    # (On the sandbox the learner's download is test_certificates_in_moodle.py's, through the app's URL.)
 
     # An outsider: no token, no session cookie.
     answer = requests.get(decoded, timeout=60)
@@ -118,6 +164,13 @@ def test_published_certificate_verifies_by_its_qr_code_then_revoked(site: Site, 
     revocation, new, problem = revoke_certificate(site.admin, cert.number, "grade corrected", state=tmp_path,
                                                   today=date(2026, 12, 5))
     assert new and problem == ""
+    assert site.badges(site.userid) == [], "revoking the certificate revokes its badge"
+    if site.name == "moodle":
+        assert learner.request.get(href).status == 404, "a revoked certificate's PDF is no longer served"
+        learner.close()
+    if site.name == "moodle":
+        gone = requests.get(assertion, timeout=60)
+        assert gone.status_code == 410 and gone.json()["revoked"] is True
     phone.goto(decoded)
     assert box.locator(".status").inner_text().strip() == \
         "Revoked on 2026-12-05: grade corrected. This certificate is no longer valid."
@@ -146,11 +199,7 @@ def test_the_learner_finds_it_on_my_certificates(site: Site, browser: Any) -> No
                            (site.username[:-1] + "1", "You have no programme certificate yet.")):
         context = browser.new_context(viewport={"width": 390, "height": 844})
         page = context.new_page()
-        page.goto(f"{site.url}/login/index.php")
-        page.fill("#username", username)
-        page.fill("#password", site.password)
-        page.click("#loginbtn")
-        page.wait_for_url(lambda url: "/login/" not in url)  # logged in before the next page is asked for
+        login(page, site, username)
         page.goto(f"{site.url}/local/lmsbridge/my.php")
         mine = page.locator("#my-certificates")
         assert mine.count() == 1, f"{username}: {page.url}: {page.locator('body').inner_text()[:600]}"
@@ -163,3 +212,13 @@ def test_the_learner_finds_it_on_my_certificates(site: Site, browser: Any) -> No
                 mine.locator("a.verify").first.click()
             assert "/local/lmsbridge/v.php?c=" in page.url
         context.close()
+
+
+def login(page: Any, site: Site, username: str) -> None:
+    """The learner's own browser session."""
+    page.goto(f"{site.url}/login/index.php")
+    page.fill("#username", username)
+    page.fill("#password", site.password)
+    page.click("#loginbtn")
+    # Logged in before the next page is asked for; a cold site's first login of a new user can take long.
+    page.wait_for_url(lambda url: "/login/" not in url, timeout=90_000)

@@ -103,4 +103,11 @@ $functions = [
         'type' => 'read',
         'capabilities' => 'moodle/course:update',
     ],
+    'local_lmsbridge_store_certificate_pdf' => [
+        'classname' => 'local_lmsbridge\external\store_certificate_pdf',
+        'description' => 'Store the printable certificate (PDF, from the caller\'s draft area) of a published '
+            . 'certificate, for its learner to download.',
+        'type' => 'write',
+        'capabilities' => 'moodle/badges:awardbadge',
+    ],
 ];

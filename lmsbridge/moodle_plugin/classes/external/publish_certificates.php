@@ -28,7 +28,8 @@ use core_external\external_value;
  * Core has no record of a certificate that anyone may check without logging in (a badge's assertion names the
  * badge, not the programme's certificate number, code and revocation reason), so the plugin keeps one row per
  * certificate number: created, updated, or unchanged when the data is the same (a re-run changes nothing).
- * Awarding a programme's certificate is what awarding a badge is in Moodle's own interface, hence the capability.
+ * Awarding a programme's certificate is what awarding a badge is in Moodle's own interface, hence the capability;
+ * publishing also issues (or revokes) the programme's core badge (certificate_badge).
  *
  * @package    local_lmsbridge
  * @copyright  2026 lmsbridge contributors
@@ -110,6 +111,10 @@ class publish_certificates extends external_api {
             $out[] = ['number' => $c['number'], 'status' => $status];
         }
         $transaction->allow_commit();
+        // The programme's core badge: issued (Moodle notifies the learner) or revoked with the certificate.
+        foreach ($p['certificates'] as $c) {
+            \local_lmsbridge\local\certificate_badge::sync($c);
+        }
         return ['certificates' => $out];
     }
 

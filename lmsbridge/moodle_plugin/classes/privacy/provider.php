@@ -51,6 +51,7 @@ class provider implements
             'issued' => 'privacy:metadata:cert:issued',
             'revoked' => 'privacy:metadata:cert:revoked',
         ], 'privacy:metadata:cert');
+        $collection->add_subsystem_link('core_files', [], 'privacy:metadata:core_files');
         return $collection;
     }
 
@@ -108,6 +109,7 @@ class provider implements
     public static function delete_data_for_all_users_in_context(\context $context) {
         global $DB;
         if ($context->contextlevel == CONTEXT_SYSTEM) {
+            get_file_storage()->delete_area_files($context->id, 'local_lmsbridge', 'certificate');
             $DB->delete_records('local_lmsbridge_cert');
         }
     }
@@ -121,6 +123,7 @@ class provider implements
         global $DB;
         foreach ($contextlist->get_contexts() as $context) {
             if ($context->contextlevel == CONTEXT_SYSTEM) {
+                self::delete_pdfs($context, 'userid = ?', [$contextlist->get_user()->id]);
                 $DB->delete_records('local_lmsbridge_cert', ['userid' => $contextlist->get_user()->id]);
             }
         }
@@ -135,7 +138,23 @@ class provider implements
         global $DB;
         if ($userlist->get_context()->contextlevel == CONTEXT_SYSTEM && $userlist->get_userids()) {
             [$in, $params] = $DB->get_in_or_equal($userlist->get_userids());
+            self::delete_pdfs($userlist->get_context(), "userid $in", $params);
             $DB->delete_records_select('local_lmsbridge_cert', "userid $in", $params);
+        }
+    }
+
+    /**
+     * Deletes the PDFs (filearea certificate) of the certificate records selected.
+     *
+     * @param \context $context the system context
+     * @param string $select
+     * @param array $params
+     */
+    private static function delete_pdfs(\context $context, string $select, array $params): void {
+        global $DB;
+        $fs = get_file_storage();
+        foreach ($DB->get_fieldset_select('local_lmsbridge_cert', 'id', $select, $params) as $id) {
+            $fs->delete_area_files($context->id, 'local_lmsbridge', 'certificate', $id);
         }
     }
 }

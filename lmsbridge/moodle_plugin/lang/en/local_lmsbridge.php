@@ -75,3 +75,7 @@ $string['mycertificates_verify'] = 'Public verification page (the address and QR
 $string['completionactivity'] = 'No activity with idnumber "{$a}" and completion tracking in this course: only activities with completion tracking can be completion criteria.';
 $string['completionlocked'] = 'Learners of course {$a} have already completed criteria: Moodle freezes its completion criteria then. Change them on the course\'s completion page (which deletes their completion data) if that is intended.';
 $string['completionnotenabled'] = 'Completion tracking is off on this site or in course {$a}: enable it (Site administration > Advanced features, and the course settings) to set completion criteria.';
+$string['certificatenotpublished'] = 'Certificate "{$a}" has not been published (local_lmsbridge_publish_certificates) yet.';
+$string['certificatepdfdraft'] = 'Draft area {$a} must hold exactly one file: the certificate\'s PDF, uploaded through webservice/upload.php.';
+$string['mycertificates_pdf'] = 'Download the certificate (PDF)';
+$string['privacy:metadata:core_files'] = 'The printable certificate (PDF) of each certificate, for its learner to download.';

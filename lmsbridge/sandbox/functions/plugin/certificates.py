@@ -11,6 +11,7 @@ import re
 from html import escape
 from typing import Any
 
+from lmsbridge.sandbox.functions.badges import sync_certificate_badge
 from lmsbridge.sandbox.params import INT, TEXT, Multiple, Single, Value
 from lmsbridge.sandbox.registry import Call, function
 from lmsbridge.sandbox.store import Store, now
@@ -54,6 +55,8 @@ def publish_certificates(call: Call, certificates: list[dict[str, Any]]) -> dict
         else:
             status = "unchanged"
         out.append({"number": c["number"], "status": status})
+    for c in certificates:  # the programme's core badge, issued or revoked with the certificate
+        sync_certificate_badge(store, call.site_url, c)
     return {"certificates": out}
 
 

@@ -80,6 +80,10 @@ STRINGS = {
     "completionnotenabled": "Completion tracking is off on this site or in course {}: enable it (Site "
                             "administration > Advanced features, and the course settings) to set completion "
                             "criteria.",
+    "certificatenotpublished": 'Certificate "{}" has not been published (local_lmsbridge_publish_certificates) '
+                               "yet.",
+    "certificatepdfdraft": "Draft area {} must hold exactly one file: the certificate's PDF, uploaded through "
+                           "webservice/upload.php.",
     "badarchive": "You must provide a valid zip file",
     "nomanifest": "Incorrect file package - missing imsmanifest.xml or AICC structure",
     "badimsmanifestlocation": "An imsmanifest.xml file was found but it was not in the root of your zip file, "
