@@ -34,8 +34,9 @@ function xmldb_local_lmsbridge_upgrade($oldversion) {
     global $DB;
     $dbman = $DB->get_manager();
 
-    if ($oldversion < 2026120401) {
-        // The certificates behind the public verification page (same definition as install.xml).
+    if ($oldversion < 2026120406) {
+        // The certificates behind the public verification page (same definition as install.xml). Made if missing, so
+        // that a site upgraded from any earlier version (the last without the table is 2026120400) gets it.
         $table = new xmldb_table('local_lmsbridge_cert');
         $table->add_field('id', XMLDB_TYPE_INTEGER, '10', null, XMLDB_NOTNULL, XMLDB_SEQUENCE, null);
         $table->add_field('number', XMLDB_TYPE_CHAR, '40', null, XMLDB_NOTNULL, null, null);
@@ -60,7 +61,7 @@ function xmldb_local_lmsbridge_upgrade($oldversion) {
         if (!$dbman->table_exists($table)) {
             $dbman->create_table($table);
         }
-        upgrade_plugin_savepoint(true, 2026120401, 'local', 'lmsbridge');
+        upgrade_plugin_savepoint(true, 2026120406, 'local', 'lmsbridge');
     }
     return true;
 }
