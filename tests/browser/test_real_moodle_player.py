@@ -219,15 +219,20 @@ class Learner:
         self.page = self.context.new_page()
         self.calls: list[dict[str, Any]] = []
         self.page.on("console", self._console)
-        self.page.goto(f"{URL}/login/index.php")
-        self.page.fill("#username", site["username"])
-        self.page.fill("#password", site["password"])
-        self.page.click("#loginbtn")
-        try:
-            self.page.wait_for_url(lambda url: "/login/" not in url)
-        except Exception as e:  # noqa: BLE001 (turned into the learner's view of it)
-            shown = self.page.locator(".alert, #loginerrormessage").all_text_contents()
-            raise AssertionError(f"the learner could not log in (at {self.page.url}): {shown}") from e
+        # Up to three tries: on a busy site the form was now and then sent before its page had settled (Moodle
+        # then answers "Invalid login" for a password the account does have); a real refusal fails all three.
+        for attempt in range(3):
+            self.page.goto(f"{URL}/login/index.php", wait_until="networkidle")
+            self.page.fill("#username", site["username"])
+            self.page.fill("#password", site["password"])
+            self.page.click("#loginbtn")
+            try:
+                self.page.wait_for_url(lambda url: "/login/" not in url)
+                break
+            except Exception as e:  # noqa: BLE001 (turned into the learner's view of it)
+                if attempt == 2:
+                    shown = self.page.locator(".alert, #loginerrormessage").all_text_contents()
+                    raise AssertionError(f"the learner could not log in (at {self.page.url}): {shown}") from e
 
     def _console(self, message: Any) -> None:
         text = message.text
