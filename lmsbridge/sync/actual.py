@@ -28,6 +28,9 @@ class Scope(BaseModel):
     # again when they leave.
     match_by: str = "idnumber"
     adopted: dict[str, int] = {}
+    # Accounts lmsbridge created, as the journal remembers them (key -> Moodle id; 0: a create whose answer never
+    # came): its own even when they are missing from the marker cohort (an interrupted run, an administrator's edit).
+    managed: dict[str, int] = {}
     cohorts: list[str] = []
     enrolled: dict[str, list[str]] = {}  # course idnumber -> user idnumbers the rosters enrol there
     groups: dict[str, list[str]] = {}  # course idnumber -> group idnumbers the rosters want there
@@ -79,8 +82,9 @@ class AUser:  # slotted: one per participant
     country: str = ""
     institution: str = ""
     department: str = ""
-    # "" for lmsbridge's own account (its idnumber has the prefix); else the field by which an account lmsbridge
-    # did not create was matched (adopted: enrolled and added to cohorts and groups, never changed or suspended)
+    # "" for lmsbridge's own account (in the marker cohort, created per the journal, or with an earlier version's
+    # prefixed idnumber); else the field by which an account lmsbridge did not create was matched (adopted:
+    # enrolled and added to cohorts and groups, never changed or suspended)
     matched_by: str = ""
 
 
@@ -148,6 +152,12 @@ class ActualState(BaseModel):
     enrolments: dict[str, dict[int, AEnrolment]] = {}  # course idnumber -> userid -> enrolment
     enrolled_idnumbers: dict[int, str] = {}  # userid -> idnumber, for enrolled users not otherwise read
     clashes: list[Clash] = []
+    # The marker cohort (keys.marker_idnumber): its members are the accounts lmsbridge created. Not a programme
+    # cohort: the membership logic and the thresholds never count it.
+    marker: ACohort | None = None
+    # Accounts lmsbridge did not create that hold the roster idnumber of one of its own (Moodle does not force
+    # user idnumbers to be unique): its own is kept and never renamed onto the duplicate.
+    taken: list[Clash] = []
     ambiguous: list[Clash] = []  # two or more accounts match a participant: never guessed
     activities: dict[str, AActivity] = {}  # "course idnumber|activity idnumber"
     grade_items: dict[str, AGradeItem] = {}  # "course idnumber|item idnumber"

@@ -186,6 +186,11 @@ class Journal:
     def managed_users(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT idnumber FROM managed_users")}
 
+    def managed_ids(self) -> dict[str, int]:
+        """Accounts lmsbridge created or managed (participant key -> Moodle id, 0 for a create whose answer
+        never came): its own, whatever their idnumber and whether or not the marker cohort still holds them."""
+        return dict(self._db.execute("SELECT idnumber, COALESCE(moodle_id, 0) FROM managed_users").fetchall())
+
     def adopted_users(self) -> dict[str, int]:
         """Accounts lmsbridge did not create but adopted (participant key -> Moodle id): never its to change."""
         return dict(self._db.execute("SELECT key, moodle_id FROM actions WHERE entity = 'user' AND op = 'adopt' "

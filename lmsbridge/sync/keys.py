@@ -52,3 +52,24 @@ class GradeKey(NamedTuple):
     def parse(cls, key: str) -> GradeKey:
         course, item, user = (key.split("|", 2) + ["", ""])[:3]
         return cls(course, item, user)
+
+
+# A participant's key is lmsbridge's prefix and the roster's idnumber (lmsb-P-2212): it keeps desired and actual
+# state, plans and the journal apart from other tools' objects. In Moodle the account carries the roster's
+# idnumber as it is (P-2212), the one other systems know; an account made by a version before that carries the
+# key itself, until its first sync by this one.
+
+def roster_idnumber(prefix: str, key: str) -> str:
+    """The idnumber a participant's account has in Moodle."""
+    return key[len(prefix):] if key.startswith(prefix) else key
+
+
+def user_key(prefix: str, idnumber: str) -> str:
+    """The participant key of an account lmsbridge manages, from its idnumber (the roster's, or an earlier
+    version's prefixed one)."""
+    return idnumber if idnumber.startswith(prefix) else prefix + idnumber
+
+
+def marker_idnumber(prefix: str) -> str:
+    """The system cohort whose members are the accounts lmsbridge created: the ownership Moodle keeps."""
+    return f"{prefix}accounts"

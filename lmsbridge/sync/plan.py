@@ -16,11 +16,13 @@ from pydantic import BaseModel
 
 from lmsbridge.private_files import write_private
 from lmsbridge.sync.actual import Scope
+from lmsbridge.sync.keys import roster_idnumber
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
                  "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade",
                  "completion", "section"]
-Op = Literal["create", "adopt", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol", "set"]
+Op = Literal["create", "adopt", "upgrade", "update", "reactivate", "enrol", "add", "remove", "suspend", "unenrol",
+             "set"]
 
 # The order in which the applier runs the phases: what others depend on first, removals last.
 PHASES: list[tuple[str, str]] = [
@@ -32,14 +34,14 @@ PHASES: list[tuple[str, str]] = [
     ("activity", "create"), ("activity", "update"), ("grade_item", "create"), ("grade_item", "update"),
     ("completion", "set"),
     ("enrolment", "enrol"), ("enrolment", "reactivate"),
-    ("cohort_member", "add"), ("group_member", "add"),
+    ("cohort_member", "add"), ("user", "upgrade"), ("group_member", "add"),
     ("grade", "set"),
     ("group_member", "remove"), ("cohort_member", "remove"),
     ("enrolment", "suspend"), ("enrolment", "unenrol"),
     ("user", "suspend"),
 ]
 PEOPLE_OPS = {"create": "created", "update": "updated", "suspend": "suspended", "reactivate": "reactivated",
-              "adopt": "adopted"}
+              "adopt": "adopted", "upgrade": "upgraded"}
 REMOVALS = {("user", "suspend"), ("enrolment", "suspend"), ("enrolment", "unenrol"), ("cohort_member", "remove"),
             ("group_member", "remove")}
 
@@ -60,7 +62,7 @@ class Action:
 
     def line(self) -> str:
         change = ""
-        if self.op == "update" and self.before is not None and self.after is not None:
+        if self.op in ("update", "upgrade") and self.before is not None and self.after is not None:
             change = ", ".join(f"{k}: {self.before.get(k)!r} -> {v!r}" for k, v in self.after.items()
                                if k in self.before)
         text = f"{self.key}" + (f" {self.name}" if self.name else "") + (f"  [{change}]" if change else "")
@@ -141,15 +143,17 @@ class Plan(BaseModel):
 
     def people(self) -> dict[str, list[dict[str, Any]]]:
         """Every participant the plan creates, updates (with the fields), suspends, reactivates or adopts, and
-        those held back by a problem: idnumber and name, for the text plan and the run summary."""
+        those held back by a problem: idnumber (the roster's, as Moodle has it) and name, for the text plan and the
+        run summary."""
         out: dict[str, list[dict[str, Any]]] = {word: [] for word in PEOPLE_OPS.values()}
         for a in self.actions:
             if a.entity == "user" and a.op in PEOPLE_OPS:
-                who: dict[str, Any] = {"idnumber": a.key, "name": a.name}
+                who: dict[str, Any] = {"idnumber": roster_idnumber(self.prefix, a.key), "name": a.name}
                 if a.op == "update":
                     who["fields"] = sorted(a.after or {})
                 out[PEOPLE_OPS[a.op]].append(who)
-        out["held_back"] = [{"idnumber": p.key, "source": p.source, "why": p.message} for p in self.problems
+        out["held_back"] = [{"idnumber": roster_idnumber(self.prefix, p.key), "source": p.source, "why": p.message}
+                            for p in self.problems
                             if p.held or (p.entity == "user" and p.key and p.severity == "error")]
         return out
 

@@ -30,7 +30,7 @@ from lmsbridge.sync.actual import (
     Clash,
     Scope,
 )
-from lmsbridge.sync.keys import GroupKey, Pair
+from lmsbridge.sync.keys import GroupKey, Pair, marker_idnumber, roster_idnumber, user_key
 
 
 class _Counter:
@@ -124,12 +124,43 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
             state.clashes.append(Clash(entity="course", key=idn, field="shortname", value=raw["shortname"],
                                        other_id=raw["id"], other_idnumber=_s(raw.get("idnumber"))))
 
-    # Users: the scope's (desired, and those lmsbridge managed before: leavers are found this way); then
-    # accounts lmsbridge did not create, matched as the settings say, and those it adopted before.
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(scope.users), {"field": "idnumber"}):
-        user = _user(raw)
-        state.users[user.idnumber] = user
-    _match_existing(r, scope, state)
+    # Cohorts first: a search for the prefix, then members of ours. The marker cohort's members are the accounts
+    # lmsbridge created: the users' read below tells them from accounts it did not create.
+    found = r.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextlevel": "system",
+                                                                                "instanceid": 0},
+                                                   "includes": "all", "limitfrom": 0, "limitnum": 10000}) or {}
+    for raw in found.get("cohorts", []):
+        idn = _s(raw.get("idnumber"))
+        if idn.startswith(prefix):
+            state.cohorts[idn] = ACohort(id=raw["id"], idnumber=idn, name=_s(raw.get("name")),
+                                         description=_s(raw.get("description")))
+    if state.cohorts:
+        by_cid = {c.id: c for c in state.cohorts.values()}
+        for entry in r.batched("core_cohort_get_cohort_members", "cohortids", sorted(by_cid)):
+            by_cid[entry["cohortid"]].members = sorted(entry.get("userids", []))
+    state.marker = state.cohorts.pop(marker_idnumber(prefix), None)
+    owned = set(state.marker.members if state.marker else []) | set(scope.managed.values())
+
+    def ours(raw: dict[str, Any], key: str = "") -> bool:
+        """lmsbridge's own account: in the marker, created per the journal (a create the journal recorded
+        before its answer came: the id unknown, found by the idnumber), or made by an earlier version."""
+        return (raw["id"] in owned or _s(raw.get("idnumber")).startswith(prefix)
+                or scope.managed.get(key, -1) == 0)
+
+    # Users: the scope's (desired, and those lmsbridge managed before: leavers are found this way), by the
+    # roster's idnumber and by an earlier version's prefixed one; then accounts lmsbridge did not create, matched
+    # as the settings say, and those it adopted before.
+    lookup = {v: k for k in scope.users for v in (k, roster_idnumber(prefix, k))}
+    foreign: dict[str, list[dict[str, Any]]] = {}
+    for raw in r.batched("core_user_get_users_by_field", "values", sorted(lookup), {"field": "idnumber"}):
+        key = lookup.get(_s(raw.get("idnumber")))
+        if key is None:
+            continue
+        if not ours(raw, key):
+            foreign.setdefault(key, []).append(raw)
+        elif key not in state.users or raw["id"] in owned:  # two of its own: the marked one
+            state.users[key] = _user(raw)
+    _match_existing(r, scope, state, foreign, ours)
 
     courses = list(state.courses.values())
     _read_frameworks(r, scope, state)
@@ -181,35 +212,19 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         for entry in entries:
             by_id[entry["groupid"]].members = sorted(entry.get("userids", []))
 
-    # Cohorts: a search for the prefix, then members of ours.
-    found = r.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextlevel": "system",
-                                                                                "instanceid": 0},
-                                                   "includes": "all", "limitfrom": 0, "limitnum": 10000}) or {}
-    for raw in found.get("cohorts", []):
-        idn = _s(raw.get("idnumber"))
-        if idn.startswith(prefix):
-            state.cohorts[idn] = ACohort(id=raw["id"], idnumber=idn, name=_s(raw.get("name")),
-                                         description=_s(raw.get("description")))
-    if state.cohorts:
-        by_cid = {c.id: c for c in state.cohorts.values()}
-        for entry in r.batched("core_cohort_get_cohort_members", "cohortids", sorted(by_cid)):
-            by_cid[entry["cohortid"]].members = sorted(entry.get("userids", []))
-
     # Ours, enrolled or in our cohorts, but not asked for (leavers lmsbridge did not know of): read them too.
     known_ids = {u.id for u in state.users.values()}
-    extra = {i for uid, i in state.enrolled_idnumbers.items() if i.startswith(prefix) and uid not in known_ids}
-    members = {m for c in state.cohorts.values() for m in c.members} - known_ids - set(state.enrolled_idnumbers)
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(extra), {"field": "idnumber"}):
-        user = _user(raw)
-        state.users[user.idnumber] = user
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(members), {"field": "id"}):
-        user = _user(raw)
-        if user.idnumber.startswith(prefix):
-            state.users[user.idnumber] = user
+    enrolled = {uid for uid, i in state.enrolled_idnumbers.items() if i.startswith(prefix) or uid in owned}
+    members = {m for c in state.cohorts.values() for m in c.members}
+    for raw in r.batched("core_user_get_users_by_field", "values", sorted((enrolled | members) - known_ids),
+                         {"field": "id"}):
+        if ours(raw, "") and _s(raw.get("idnumber")):
+            user = _user(raw)
+            state.users.setdefault(user_key(prefix, user.idnumber), user)
 
-    # Adopted accounts are lmsbridge's participants by their key: their enrolments and memberships are read so.
+    # Enrolled participants by their key (the planner finds leavers' enrolments so), adopted accounts too.
     for key, user in state.users.items():
-        if user.matched_by and user.id in state.enrolled_idnumbers:
+        if user.id in state.enrolled_idnumbers:
             state.enrolled_idnumbers[user.id] = key
     # Clashes: accounts made by hand with the login of a user we would create.
     ambiguous = {c.key for c in state.ambiguous}
@@ -228,34 +243,50 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     return state
 
 
-def _match_existing(r: _Counter, scope: Scope, state: ActualState) -> None:
+def _match_existing(r: _Counter, scope: Scope, state: ActualState, foreign: dict[str, list[dict[str, Any]]],
+                    ours: Callable[[dict[str, Any], str], bool]) -> None:
     """Participants without an account of lmsbridge's: an existing account found by scope.match_by (the roster's
-    idnumber, unprefixed; the e-mail; the username) is adopted, exactly one or none (two are ambiguous, never a
-    guess). Adopted accounts the journal knows are read by id, to find them when they leave."""
+    idnumber, read already into ``foreign``; the e-mail; the username) is adopted, exactly one or none (two are
+    ambiguous, never a guess). Adopted accounts the journal knows are read by id, to find them when they leave.
+    An account lmsbridge did not create that holds the roster idnumber of one of its own, or of a participant
+    matched by another field, is reported (``taken``, a clash): Moodle would then hold the idnumber twice."""
     by_id = {v: k for k, v in scope.adopted.items() if k not in state.users}
     if by_id:
         for raw in r.batched("core_user_get_users_by_field", "values", sorted(by_id), {"field": "id"}):
             state.users[by_id[raw["id"]]] = _matched(raw, "journal")
     wanted = {k: v for k, v in scope.new_user_logins.items() if k not in state.users}
     field = scope.match_by
-    values: dict[str, str] = {}
-    for key, (username, email) in wanted.items():
-        value = {"idnumber": key[len(scope.prefix):] if key.startswith(scope.prefix) else "", "email": email.lower(),
-                 "username": username}.get(field, "")
-        if value:
-            values[value] = key
-    found: dict[str, list[dict[str, Any]]] = {}
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(values), {"field": field}):
-        text = _s(raw.get(field))
-        wanted_key = values.get(text.lower() if field == "email" else text)
-        if wanted_key and not _s(raw.get("idnumber")).startswith(scope.prefix):  # another participant's: a clash
-            found.setdefault(wanted_key, []).append(raw)
+    found: dict[str, list[dict[str, Any]]] = {k: v for k, v in foreign.items() if k in wanted}
+    if field != "idnumber":
+        found = {}
+        values: dict[str, str] = {}
+        for key, (username, email) in wanted.items():
+            value = {"email": email.lower(), "username": username}.get(field, "")
+            if value:
+                values[value] = key
+        for raw in r.batched("core_user_get_users_by_field", "values", sorted(values), {"field": field}):
+            text = _s(raw.get(field))
+            wanted_key = values.get(text.lower() if field == "email" else text)
+            if wanted_key and not ours(raw, ""):  # lmsbridge's own: another participant's, a clash
+                found.setdefault(wanted_key, []).append(raw)
     for key, accounts in found.items():
         if len(accounts) == 1:
             state.users[key] = _matched(accounts[0], field)
         else:
             state.ambiguous.extend(Clash(entity="user", key=key, field=field, value=_s(a.get(field)), other_id=a["id"],
                                          other_idnumber=_s(a.get("idnumber"))) for a in accounts)
+    ambiguous = {c.key for c in state.ambiguous}
+    for key, accounts in foreign.items():
+        have = state.users.get(key)
+        others = [a for a in accounts if have is None or a["id"] != have.id]
+        if have is None and key in wanted and key not in ambiguous:  # would be created with a taken idnumber
+            into = state.clashes
+        elif have is not None and not have.matched_by:  # its own account, and another with the same idnumber
+            into = state.taken
+        else:
+            continue
+        into.extend(Clash(entity="user", key=key, field="idnumber", value=_s(a.get("idnumber")), other_id=a["id"],
+                          other_idnumber=_s(a.get("idnumber"))) for a in others)
 
 
 def _matched(raw: dict[str, Any], field: str) -> AUser:
@@ -273,8 +304,11 @@ def _keep_enrolment(state: ActualState, course: ACourse, userid: int, idnumber: 
 
 
 def _keep_grade(state: ActualState, course: ACourse, user: str, item: str, grade: Any, feedback: Any) -> None:
-    if user.startswith(state.prefix) and item.startswith(state.prefix) and grade is not None:
-        state.gradebook.setdefault(course.idnumber, {}).setdefault(user, {})[item] = [float(grade), _s(feedback)]
+    """A grade of an item of lmsbridge's, by the learner's participant key (their account's idnumber is the
+    roster's; an unknown learner's key is never planned for)."""
+    if user and item.startswith(state.prefix) and grade is not None:
+        state.gradebook.setdefault(course.idnumber, {}).setdefault(user_key(state.prefix, user), {})[item] = [
+            float(grade), _s(feedback)]
 
 
 def _keep_activities(state: ActualState, course: ACourse, answer: dict[str, Any]) -> None:

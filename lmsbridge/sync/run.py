@@ -171,6 +171,7 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
     scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing,
                      read_courses=PLUGIN_READ_FUNCTION in functions)
     scope.match_by, scope.adopted = settings.match_users_by, journal.adopted_users() if journal else {}
+    scope.managed = journal.managed_ids() if journal else {}
     actual = _read(client, scope, settings)
     plan = make_plan(desired, actual, scope, PlanSettings(
         roles=settings.roles, on_leave=settings.on_leave, safety=settings.safety,

@@ -20,6 +20,13 @@ def write_calls(sb: Sandbox, since: int = 0) -> list[str]:
     return [name for name in sb.calls[since:] if name in REGISTRY and REGISTRY[name].write]
 
 
+def own_accounts(sb: Sandbox, prefix: str = "lmsb-") -> dict[str, int]:
+    """The accounts lmsbridge manages, as Moodle records it (members of its marker cohort): idnumber -> id."""
+    return {r["idnumber"]: r["id"] for r in sb.db.q(
+        "SELECT u.id, u.idnumber FROM user u JOIN cohort_members m ON m.userid = u.id JOIN cohort c ON "
+        "c.id = m.cohortid WHERE c.idnumber = ?", f"{prefix}accounts")}
+
+
 def sample_rows(sc: int = 12, cme: int = 8, emp: int = 6) -> list[dict[str, str]]:
     return (participants("social-clustering", sc) + participants("cluster-manager-education", cme)
             + participants("executive-management", emp))
@@ -51,12 +58,17 @@ def remove_everything(client: MoodleClient, prefix: str, user_idnumbers: list[st
             client.call("core_course_delete_categories", {"categories": [{"id": cat["id"], "recursive": 1}]})
         except MoodleError:
             pass  # already gone with its parent
-    users = client.call("core_user_get_users_by_field", {"field": "idnumber", "values": user_idnumbers})
-    if users:
-        client.call("core_user_delete_users", {"userids": [u["id"] for u in users]})
     cohorts = client.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextid": 1},
                                                          "includes": "all"})["cohorts"]
     mine = [c["id"] for c in cohorts if str(c.get("idnumber", "")).startswith(prefix)]
+    # The users by idnumber, prefixed (an earlier version's) or the roster's, and the marker cohort's members.
+    values = sorted({v for i in user_idnumbers for v in (i, i.removeprefix(prefix))})
+    ids = {u["id"] for u in client.call("core_user_get_users_by_field", {"field": "idnumber", "values": values})}
+    marker = [c["id"] for c in cohorts if c.get("idnumber") == f"{prefix}accounts"]
+    for entry in client.call("core_cohort_get_cohort_members", {"cohortids": marker}) if marker else []:
+        ids.update(entry.get("userids", []))
+    if ids:
+        client.call("core_user_delete_users", {"userids": sorted(ids)})
     if mine:
         client.call("core_cohort_delete_cohorts", {"cohortids": mine})
     for fw in client.call("core_competency_list_competency_frameworks", {"sort": "shortname", "context": {

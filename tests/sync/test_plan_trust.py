@@ -47,4 +47,5 @@ def test_an_owned_key_pointed_at_a_foreign_id_acts_on_the_owned_account_only(san
     applied = run_cli(["apply", str(out)], sandbox, tmp_path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert sandbox.db.one("SELECT email FROM user WHERE id = ?", hand)["email"] == "boss@example.org"
-    assert sandbox.db.one("SELECT email FROM user WHERE idnumber = ?", key)["email"] == "attacker@example.org"
+    assert sandbox.db.one("SELECT email FROM user WHERE idnumber = ?", sample_rows()[0]["idnumber"]
+                          )["email"] == "attacker@example.org"

@@ -43,6 +43,7 @@ from lmsbridge.sync.planner import PlanSettings, make_plan
 from lmsbridge.sync.planner.alumni import graduates, kept_accounts, plan_alumni
 from lmsbridge.sync.planner.memberships import plan_cohorts, plan_enrolments, plan_groups
 from lmsbridge.sync.planner.part import Part
+from lmsbridge.sync.planner.owners import plan_ownership
 from lmsbridge.sync.planner.people import plan_users
 from lmsbridge.sync.planner.plugin_parts import plan_activities, plan_competencies, plan_event_grades
 from lmsbridge.sync.planner.structure import plan_categories, plan_courses
@@ -206,7 +207,7 @@ def test_user_whose_login_is_taken_by_a_handmade_account_is_not_created() -> Non
     part, available = users([ANNA], [], clashes=[clash])
     assert part.actions == [] and available == set()
     problem, = part.problems
-    assert "user id 90" in problem.message and "'lmsb-u1'" in problem.hint
+    assert "user id 90" in problem.message and "idnumber to 'u1'" in problem.hint
 
 
 
@@ -225,6 +226,40 @@ def test_an_adopted_account_is_enrolled_but_never_changed_or_suspended() -> None
     part, _ = plan_users(want_state(), have_state(users={"lmsb-u1": AUser(**{**_fields(adopted),
                                                                             "suspended": False})}))
     assert part.actions == []
+
+
+def test_ownership_marks_its_accounts_and_upgrades_prefixed_idnumbers() -> None:
+    """The marker cohort (issue 11, point 5): made once; every account lmsbridge creates or owns joins it; an
+    earlier version's prefixed idnumber becomes the roster's, unless someone else's account has that one."""
+    mine = AUser(id=11, idnumber="u1")
+    legacy = AUser(id=12, idnumber="lmsb-u2")
+    adopted = AUser(id=13, idnumber="u3", matched_by="idnumber")
+    desired = want_state(users={"lmsb-u1": ANNA})
+    part = plan_ownership(desired, have_state(users={"lmsb-u1": mine, "lmsb-u2": legacy, "lmsb-u3": adopted}),
+                          {"lmsb-u4"})
+    assert ops(part) == [("cohort", "create", "lmsb-accounts"), ("cohort_member", "add", "lmsb-accounts|lmsb-u1"),
+                         ("cohort_member", "add", "lmsb-accounts|lmsb-u2"),
+                         ("cohort_member", "add", "lmsb-accounts|lmsb-u4"), ("user", "upgrade", "lmsb-u2")]
+    assert part.actions[0].after and part.actions[0].after["visible"] is False
+    assert (part.actions[-1].before, part.actions[-1].after) == ({"idnumber": "lmsb-u2"}, {"idnumber": "u2"})
+    marker = ACohort(id=5, idnumber="lmsb-accounts", name="M", members=[11, 12])
+    have = have_state(users={"lmsb-u1": mine, "lmsb-u2": AUser(id=12, idnumber="u2")}, marker=marker)
+    part = plan_ownership(desired, have, set())
+    assert part.actions == [] and part.ids["cohort"] == {"lmsb-accounts": 5}
+    # the roster's idnumber is someone else's already: kept as it is, and a problem says why
+    taken = Clash(entity="user", key="lmsb-u2", field="idnumber", value="u2", other_id=90)
+    part = plan_ownership(desired, have_state(users={"lmsb-u2": legacy}, marker=marker, taken=[taken]), set())
+    assert part.actions == []
+    problem, = part.problems
+    assert "'u2' belongs to user id(s) 90" in problem.message and "merge" in problem.hint
+    # a site of an earlier version: every account upgraded in one plan, which no threshold counts
+    many = {f"lmsb-x{i}": DUser(**{**_fields(ANNA), "idnumber": f"lmsb-x{i}", "username": f"x{i}"}) for i in range(50)}
+    legacy = {k: AUser(**{**_fields(HAVE_ANNA), "id": 100 + i, "idnumber": k, "username": f"x{i}"})
+              for i, k in enumerate(many)}
+    plan = make_plan(want_state(users=many, roster_rows=50), have_state(users=legacy), Scope(prefix=P),
+                     PlanSettings(now=NOW))
+    assert plan.counts() == {"cohort": {"create": 1}, "cohort_member": {"add": 50}, "user": {"upgrade": 50}}
+    assert not plan.safety
 
 
 def test_two_accounts_matching_one_participant_are_a_problem_never_a_guess() -> None:
@@ -429,7 +464,8 @@ def test_event_grades_skipped_without_the_plugin() -> None:
 # --- the whole plan: order, thresholds, no clock ---
 
 def leavers(n: int) -> tuple[DesiredState, ActualState]:
-    actual = have_state(users={f"lmsb-x{i}": AUser(id=100 + i, idnumber=f"lmsb-x{i}") for i in range(n)})
+    actual = have_state(users={f"lmsb-x{i}": AUser(id=100 + i, idnumber=f"x{i}") for i in range(n)},
+                        marker=ACohort(id=5, idnumber="lmsb-accounts", name="M", members=[100 + i for i in range(n)]))
     return want_state(roster_rows=n), actual
 
 
@@ -459,11 +495,12 @@ def test_a_truncated_roster_removes_nobody() -> None:
 def test_plan_orders_phases_numbers_actions_and_takes_its_time_from_the_caller() -> None:
     desired = want_state(categories={"lmsb-c": CAT}, courses={"lmsb-k": COURSE}, users={"lmsb-u1": ANNA},
                          enrolments={"lmsb-k|lmsb-u1": ENROL}, roster_rows=1)
-    actual = have_state(users={"lmsb-u2": AUser(id=12, idnumber="lmsb-u2")})
+    actual = have_state(users={"lmsb-u2": AUser(id=12, idnumber="u2")},
+                        marker=ACohort(id=5, idnumber="lmsb-accounts", name="M", members=[12]))
     plan = make_plan(desired, actual, Scope(prefix=P), PlanSettings(now=NOW, created_at="2027-01-01T00:00:00Z"))
     assert [(a.seq, a.entity, a.op) for a in plan.actions] == [
         (1, "category", "create"), (2, "course", "create"), (3, "user", "create"), (4, "enrolment", "enrol"),
-        (5, "user", "suspend")]
+        (5, "cohort_member", "add"), (6, "user", "suspend")]
     assert plan.created_at == "2027-01-01T00:00:00Z" and plan.ids["user"] == {"lmsb-u2": 12}
     assert Plan.model_validate_json(plan.model_dump_json()).actions == plan.actions
 

@@ -61,7 +61,7 @@ def test_activities_grades_competencies_then_nothing(sandbox: Sandbox, client: M
     items = {(u["useridnumber"], i["idnumber"]): i for u in report["usergrades"] for i in u["gradeitems"]}
     lines = results.read_text(encoding="utf-8").splitlines()
     first_emp = next(line.split(",", 3) for line in lines if line.startswith("emp000001,EMP-S1-CASE"))
-    got = items[("lmsb-emp000001", "lmsb-EMP-S1-CASE")]
+    got = items[("emp000001", "lmsb-EMP-S1-CASE")]  # the learner by the roster's idnumber
     assert (got["graderaw"], got["feedback"]) == (float(first_emp[2]), first_emp[3])
 
     # the competency framework, its hierarchy, and the links to the courses whose modules build them
@@ -159,7 +159,7 @@ def test_alumni_move_on_and_stay(sandbox: Sandbox, client: MoodleClient, tmp_pat
     users = {u["idnumber"]: u["id"] for u in store.q("SELECT id, idnumber FROM user")}
     for module, scores in (("emp-omvarld", (90, 95)), ("emp-ledarskap", (85, 60)), ("emp-verktyg", (80, 99))):
         item = store.q("SELECT id FROM grade_items WHERE itemmodule = 'scorm' AND idnumber = ?", f"lmsb-{module}")
-        for who, score in zip(("lmsb-emp000001", "lmsb-emp000002"), scores):
+        for who, score in zip(("emp000001", "emp000002"), scores):
             store.set_grade(item[0]["id"], users[who], score)
     outcome = run_sync(settings, client)
     assert outcome.exit_code == 0
@@ -175,7 +175,7 @@ def test_alumni_move_on_and_stay(sandbox: Sandbox, client: MoodleClient, tmp_pat
                 and a.entity == "user"]
     alumni = client.get_enrolled_users(_course_id(client, "lmsb-EMP-alumni"),
                                        [{"name": "onlyactive", "value": 1}])
-    assert [u.idnumber for u in alumni] == ["lmsb-emp000001"]
+    assert [u.idnumber for u in alumni] == ["emp000001"]
 
 
 def test_cli_results_and_metrics_file(sandbox: Sandbox, tmp_path: Path, roster: Path) -> None:
@@ -224,7 +224,7 @@ def test_resync_reads_all_courses_in_few_calls_and_still_sees_changes(sandbox: S
 
     # By hand in Moodle: a learner suspended, an event grade changed, a competency unlinked.
     store = sandbox.store
-    user = store.one("SELECT id FROM user WHERE idnumber = 'lmsb-emp000002'")["id"]
+    user = store.one("SELECT id FROM user WHERE idnumber = 'emp000002'")["id"]
     course = _course_id(client, "lmsb-EMP-2026-emp-omvarld")
     store.enrol(course, user, suspended=True)
     item = store.one("SELECT id FROM grade_items WHERE idnumber = 'lmsb-EMP-S1-CASE'")["id"]

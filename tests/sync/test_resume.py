@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from sync_helpers import SOURCE, sample_rows, write_calls
+from sync_helpers import SOURCE, own_accounts, sample_rows, write_calls
 
 from lmsbridge.exit_codes import ExitCode
 from lmsbridge.demo_data import write_roster
@@ -21,7 +21,7 @@ from lmsbridge.sync.settings import SyncSettings
 from lmsbridge.sync.run import run_sync
 
 DUPLICATES = {
-    "user": "SELECT idnumber FROM user WHERE idnumber LIKE 'lmsb-%' GROUP BY idnumber HAVING count(*) > 1",
+    "user": "SELECT idnumber FROM user WHERE idnumber != '' GROUP BY idnumber HAVING count(*) > 1",
     "course": "SELECT idnumber FROM course WHERE idnumber LIKE 'lmsb-%' GROUP BY idnumber HAVING count(*) > 1",
     "category": "SELECT idnumber FROM course_categories WHERE idnumber LIKE 'lmsb-%' GROUP BY idnumber "
                 "HAVING count(*) > 1",
@@ -82,10 +82,13 @@ def test_killed_at_random_points_then_rerun_converges(tmp_path: Path) -> None:
         assert final.returncode == 0, final.stdout + final.stderr
         assert_no_duplicates(sb)
         # The roster the last run read (the loop may stop at the top of an iteration, before writing another).
-        want = {f"lmsb-{r['idnumber']}" for r in current}
-        active = {r["idnumber"] for r in sb.db.q("SELECT idnumber FROM user WHERE idnumber LIKE 'lmsb-%' "
+        want = {r["idnumber"] for r in current}
+        active = {r["idnumber"] for r in sb.db.q("SELECT idnumber FROM user WHERE idnumber != '' "
                                                   "AND suspended = 0")}
         assert active == want, final.stdout
+        # every account it made is lmsbridge's, by the marker: none was taken for someone else's (adopted)
+        assert set(own_accounts(sb)) == {r["idnumber"] for r in sb.db.q("SELECT idnumber FROM user WHERE "
+                                                                        "idnumber != ''")}
         before = len(sb.calls)
         again = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert again.returncode == 0 and "Nothing to change" in again.stdout, again.stdout
@@ -104,7 +107,7 @@ def test_ten_percent_transient_failures_complete_without_duplicates(tmp_path: Pa
             assert len(sb.fault_plan.injected) >= 5
             assert outcome.result.reconciled > 0
             assert_no_duplicates(sb)
-            assert sb.db.scalar("SELECT count(*) FROM user WHERE idnumber LIKE 'lmsb-%'") == 140
+            assert len(own_accounts(sb)) == 140
             before = len(sb.calls)
             again = run_sync(settings, client)
             assert again.exit_code == 0 and again.plan.actions == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync_helpers import participants, run_cli, write_calls
+from sync_helpers import own_accounts, participants, run_cli, write_calls
 
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient, MoodleError
@@ -15,7 +15,7 @@ from lmsbridge.sandbox.functions.users import SAME_EMAIL
 
 def _state(sb: Sandbox, idnumber: str) -> tuple[object, ...]:
     """What Moodle holds of one participant: account, enrolments, cohorts, groups."""
-    user = sb.db.one("SELECT * FROM user WHERE idnumber = ?", f"lmsb-{idnumber}")
+    user = sb.db.one("SELECT * FROM user WHERE idnumber = ?", idnumber)
     assert user
     enrol = sb.db.q("SELECT e.courseid, ue.status FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid "
                     "WHERE ue.userid = ? ORDER BY e.courseid", user["id"])
@@ -93,8 +93,7 @@ def test_rows_moodle_would_refuse_or_change_are_caught_before_planning(sandbox: 
     assert f"{first}:2: lastname is 120 characters long; Moodle stores at most 100" in out
     assert f"{second}:3: email '{a[2]['email']}' is also the e-mail of {a[2]['idnumber']} at {first}:4" in out
     assert f"{first}:4: email" in out  # both people are told
-    made = {r["idnumber"] for r in sandbox.db.q("SELECT idnumber FROM user WHERE idnumber LIKE 'lmsb-%'")}
-    assert made == {f"lmsb-{a[1]['idnumber']}", f"lmsb-{b[0]['idnumber']}"}
+    assert set(own_accounts(sandbox)) == {a[1]["idnumber"], b[0]["idnumber"]}
 
 
 def test_the_sandbox_does_what_moodle_does_with_such_rows(sandbox: Sandbox, client: MoodleClient) -> None:

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from sync_helpers import SOURCE, participants, readme_capabilities, run_cli, sample_rows, write_calls
+from sync_helpers import SOURCE, own_accounts, participants, readme_capabilities, run_cli, sample_rows, write_calls
 
 from lmsbridge.demo_data import write_roster
 from lmsbridge.moodle import MoodleClient
@@ -24,14 +24,16 @@ def test_first_sync_creates_everything_and_second_writes_nothing(sandbox: Sandbo
     first = run_sync(settings, client)
     assert first.exit_code == 0, first.message
     db = sandbox.db
-    assert db.scalar("SELECT count(*) FROM user WHERE idnumber LIKE 'lmsb-%'") == 26
+    # the accounts have the roster's idnumbers and are lmsbridge's by its marker cohort
+    assert sorted(own_accounts(sandbox)) == sorted(p["idnumber"] for p in sample_rows())
+    assert db.scalar("SELECT count(*) FROM user WHERE idnumber LIKE 'lmsb-%'") == 0
     courses = {r["idnumber"]: r for r in db.q("SELECT * FROM course WHERE idnumber LIKE 'lmsb-%'")}
     assert len(courses) == 14  # 13 module courses and the executive programme's alumni course
     assert courses["lmsb-SC-2026-sc-intro-lt"]["lang"] == "lt"
     assert courses["lmsb-SC-2026-sc-intro-en"]["lang"] == "en"
     # every participant is enrolled in the courses of their programme and language only
     enrolled = client.get_enrolled_users(courses["lmsb-SC-2026-sc-intro-en"]["id"])
-    want_en = {f"lmsb-{p['idnumber']}" for p in participants("social-clustering", 12) if p["lang"] == "en"}
+    want_en = {p["idnumber"] for p in participants("social-clustering", 12) if p["lang"] == "en"}
     assert {u.idnumber for u in enrolled} == want_en and want_en
     emp = client.get_enrolled_users(courses["lmsb-EMP-2026-emp-verktyg"]["id"])
     assert len(emp) == 6
@@ -63,7 +65,8 @@ def test_roster_edits_give_exactly_the_expected_plan(sandbox: Sandbox, client: M
     from lmsbridge.sync.desired import slug
 
     moved_from = [r for r in sample_rows() if r["idnumber"] == emp[2]["idnumber"]][0]["institution"]
-    expected = {("user", "update", uid(emp[0])), ("user", "update", uid(emp[2])), ("user", "create", uid(new)), ("user", "suspend", uid(gone)),
+    expected = {("user", "update", uid(emp[0])), ("user", "update", uid(emp[2])), ("user", "create", uid(new)),
+                ("user", "suspend", uid(gone)), ("cohort_member", "add", f"lmsb-accounts|{uid(new)}"),
                 ("cohort_member", "add", f"lmsb-EMP|{uid(new)}"), ("cohort_member", "add", f"lmsb-EMP-2026|{uid(new)}"),
                 ("cohort_member", "remove", f"lmsb-EMP|{uid(gone)}"),
                 ("cohort_member", "remove", f"lmsb-EMP-2026|{uid(gone)}")}
@@ -81,7 +84,7 @@ def test_roster_edits_give_exactly_the_expected_plan(sandbox: Sandbox, client: M
     assert "user suspend: 1" in text and "enrolment suspend: 3" in text
 
     assert run_sync(settings, client).exit_code == 0
-    assert sandbox.db.one("SELECT suspended FROM user WHERE idnumber = ?", uid(gone))["suspended"] == 1
+    assert sandbox.db.one("SELECT suspended FROM user WHERE idnumber = ?", gone["idnumber"])["suspended"] == 1
     before = len(sandbox.calls)
     assert run_sync(settings, client).plan.actions == []
     assert write_calls(sandbox, before) == []
@@ -92,7 +95,7 @@ def test_roster_edits_give_exactly_the_expected_plan(sandbox: Sandbox, client: M
     assert {(a.entity, a.op) for a in plan.actions} == {("user", "reactivate"), ("enrolment", "reactivate"),
                                                         ("cohort_member", "add")}
     assert run_sync(settings, client).exit_code == 0
-    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE idnumber = ?", uid(gone)) == 1
+    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE idnumber = ?", gone["idnumber"]) == 1
     assert run_sync(settings, client).plan.actions == []
 
 
@@ -126,7 +129,7 @@ def test_one_bad_row_among_200_is_isolated_and_reported(sandbox: Sandbox, client
     f = failed[0]
     assert (f.key, f.op, f.source) == (bad_id, "create", f"{path}:138")
     assert f.errorcode == "invalidparameter" and f.hint
-    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE idnumber LIKE 'lmsb-cme%'") == 199
+    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE idnumber LIKE 'cme%'") == 199
     skipped = [f for f in outcome.result.failures if f.skipped]
     assert skipped and all(bad_id in f.key and "failed earlier" in f.message for f in skipped)
     course = sandbox.db.one("SELECT id FROM course WHERE idnumber = 'lmsb-CME-2020-cme-collaboration'")
@@ -156,7 +159,7 @@ def test_plan_then_apply_and_drift_check(sandbox: Sandbox, tmp_path: Path, roste
     assert "user create: 26" in planned.stdout and out.is_file()
     assert write_calls(sandbox) == []
     sandbox.db.create_user(username="late", firstname="L", lastname="L", email="late@example.org",
-                           idnumber=f"lmsb-{sample_rows()[0]['idnumber']}")
+                           idnumber=sample_rows()[0]["idnumber"])
     drifted = run_cli(["apply", str(out)], sandbox, tmp_path)
     assert drifted.returncode == 4 and "changed since the plan" in drifted.stdout + drifted.stderr
     sandbox.db.execute("DELETE FROM user WHERE username = 'late'")

@@ -18,7 +18,8 @@ def site(sandbox: Sandbox) -> dict[str, Any]:
     q = sandbox.db.q
     return {
         "users": sorted((u["idnumber"], u["suspended"], u["firstname"], u["lastname"], u["email"])
-                        for u in q("SELECT * FROM user WHERE idnumber LIKE 'lmsb-%'")),
+                        for u in q("SELECT u.* FROM user u JOIN cohort_members m ON m.userid = u.id JOIN cohort c "
+                                   "ON c.id = m.cohortid WHERE c.idnumber = 'lmsb-accounts'")),
         "enrolments": sorted(tuple(r.values()) for r in q(
             "SELECT e.courseid, ue.userid, ue.status, ue.timestart, ue.timeend FROM user_enrolments ue "
             "JOIN enrol e ON e.id = ue.enrolid")),

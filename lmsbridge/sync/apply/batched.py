@@ -19,7 +19,7 @@ from typing import Any
 from lmsbridge.capabilities import capability_hint, permission_hint
 from lmsbridge.moodle import MoodleAPIError, MoodleError, split_batches, warnings_of
 from lmsbridge.sync.apply.ledger import MAX_ATTEMPTS, SITE_ERRORS, UNKNOWN_OUTCOME, Ledger, SiteFailure, Skip
-from lmsbridge.sync.keys import Pair
+from lmsbridge.sync.keys import Pair, roster_idnumber, user_key
 from lmsbridge.sync.plan import Action
 
 log = logging.getLogger("lmsbridge.applier")
@@ -34,6 +34,7 @@ FUNCTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("user", "update"): ("core_user_update_users", "users"),
     ("user", "reactivate"): ("core_user_update_users", "users"),
     ("user", "suspend"): ("core_user_update_users", "users"),
+    ("user", "upgrade"): ("core_user_update_users", "users"),
     ("cohort", "create"): ("core_cohort_create_cohorts", "cohorts"),
     ("group", "create"): ("core_group_create_groups", "groups"),
     ("enrolment", "enrol"): ("enrol_manual_enrol_users", "enrolments"),
@@ -228,7 +229,9 @@ class BatchedApplier:
         c = self.books.client
         keys = [a.key for a in actions]
         if entity == "user":
-            return {u.idnumber or "": u.id for u in c.get_users_by_field("idnumber", keys)}
+            prefix = self.books.plan.prefix
+            return {user_key(prefix, u.idnumber or ""): u.id for u in c.get_users_by_field(
+                "idnumber", [roster_idnumber(prefix, k) for k in keys]) if u.idnumber}
         if entity == "course":
             out = {}
             for k in keys:
@@ -293,19 +296,22 @@ class BatchedApplier:
         if e == "user":
             if op == "create":
                 p = {k: v for k, v in x.items()}
-                p["idnumber"] = a.key
+                p["idnumber"] = roster_idnumber(self.books.plan.prefix, a.key)  # the roster's, as others know it
                 if x.get("auth", "manual") == "manual":
                     p["createpassword"] = 1  # Moodle makes the password and mails it; lmsbridge never sends one
                 return p
             p = {"id": self.books.id("user", a.key)}
-            if op == "update":
+            if op in ("update", "upgrade"):
                 p.update(x)
             else:
                 p["suspended"] = 1 if op == "suspend" else 0
             return p
         if e == "cohort":
-            return {"categorytype": {"type": "system", "value": ""}, "name": x["name"], "idnumber": a.key,
-                    "description": x.get("description", "")}
+            p = {"categorytype": {"type": "system", "value": ""}, "name": x["name"], "idnumber": a.key,
+                 "description": x.get("description", "")}
+            if "visible" in x:
+                p["visible"] = int(x["visible"])
+            return p
         if e == "group":
             return {"courseid": self.books.id("course", x["course"]), "name": x["name"], "idnumber": x["idnumber"],
                     "description": ""}

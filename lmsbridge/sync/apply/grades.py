@@ -4,7 +4,7 @@ back and checked."""
 from __future__ import annotations
 
 from lmsbridge.moodle import split_batches
-from lmsbridge.sync.apply.ledger import Ledger
+from lmsbridge.sync.apply.ledger import Ledger, Skip
 from lmsbridge.sync.apply.single import each
 from lmsbridge.sync.plan import Action
 
@@ -45,8 +45,17 @@ def _grades(books: Ledger, group: list[Action]) -> None:
     first = group[0].after or {}
     course, item = first["course"], first["item"]
     courseid = books.id("course", course)
-    wanted = [a.after or {} for a in group]
-    rows = [{"useridnumber": x["user"], "grade": _fmt(x["grade"]), "feedback": x["feedback"]} for x in wanted]
+    # By Moodle user id, which the run knows: a learner's idnumber is the roster's and need not be unique.
+    rows = []
+    sendable = []
+    for a in group:
+        x = a.after or {}
+        try:
+            rows.append({"userid": books.id("user", x["user"]), "grade": _fmt(x["grade"]), "feedback": x["feedback"]})
+            sendable.append(a)
+        except Skip as skip:  # the learner's account could not be made: this row only
+            books.fail(a, message=str(skip), skipped=True)
+    group = sendable
     params = {"courseid": courseid, "itemidnumber": item}
     batches = split_batches("local_lmsbridge_set_grades", "grades", rows, params=params,
                             max_vars=books.client.var_budget, max_bytes=books.client.max_body_bytes)

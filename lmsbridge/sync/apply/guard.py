@@ -13,7 +13,7 @@ from lmsbridge.sync.plan import Action, Plan
 
 # What a plan may do to an account that lmsbridge did not create: enrol it and add it to cohorts and groups
 # (see planner.people), never change, suspend or reactivate it.
-ACCOUNT_WRITES = {"create", "update", "suspend", "reactivate"}
+ACCOUNT_WRITES = {"create", "update", "suspend", "reactivate", "upgrade"}
 
 
 def owned_keys(action: Action) -> list[str]:
@@ -45,7 +45,7 @@ def refused_actions(plan: Plan, actual: ActualState, adopted: set[str] = frozens
         if foreign:
             why.append(f"{a.entity} {a.op} {a.key}: {', '.join(foreign)} is not lmsbridge's (no {plan.prefix!r} "
                        "prefix)")
-        elif a.entity == "user" and a.op in ("update", "suspend", "reactivate") and a.key not in actual.users:
+        elif a.entity == "user" and a.op in ACCOUNT_WRITES - {"create"} and a.key not in actual.users:
             why.append(f"user {a.op} {a.key}: no such account on the site")
     return why
 
@@ -58,7 +58,8 @@ def live_ids(plan: Plan, actual: ActualState) -> dict[str, dict[str, int]]:
         "course": {k: c.id for k, c in actual.courses.items()},
         "user": {**{k: i for i, k in actual.enrolled_idnumbers.items() if k},
                  **{k: u.id for k, u in actual.users.items()}},
-        "cohort": {k: c.id for k, c in actual.cohorts.items()},
+        "cohort": {**{k: c.id for k, c in actual.cohorts.items()},
+                   **({actual.marker.idnumber: actual.marker.id} if actual.marker else {})},
         "group": {k: g.id for k, g in actual.groups.items()},
         "competency_framework": {k: f.id for k, f in actual.frameworks.items()},
         "competency": {c: i for f in actual.frameworks.values() for c, i in f.competencies.items()},

@@ -16,6 +16,7 @@ from lmsbridge.sync.plan import PHASES, REMOVALS, Plan, Problem
 from lmsbridge.sync.planner.alumni import graduates, kept_accounts, plan_alumni
 from lmsbridge.sync.planner.held import hold_back
 from lmsbridge.sync.planner.memberships import plan_cohorts, plan_enrolments, plan_groups
+from lmsbridge.sync.planner.owners import plan_ownership
 from lmsbridge.sync.planner.part import Part
 from lmsbridge.sync.planner.people import idnumbers_by_id, plan_users
 from lmsbridge.sync.planner.plugin_parts import (
@@ -41,8 +42,9 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
     idnumber_of = idnumbers_by_id(actual)
     cohorts = plan_cohorts(desired, actual, synced_users, idnumber_of)
     enrolments, enrolled = plan_enrolments(desired, actual, settings, synced_courses, synced_users, idnumber_of)
+    owners = plan_ownership(desired, actual, {a.key for a in users.actions if a.op == "create"})
     parts = [
-        categories, courses, users, cohorts, enrolments,
+        categories, courses, users, owners, cohorts, enrolments,
         plan_groups(desired, actual, synced_courses, synced_users, idnumber_of, enrolled),
         plan_alumni(desired, actual, graduated, synced_courses, settings.roles.get("student", 5)),
         plan_competencies(desired, actual, settings, synced_courses),

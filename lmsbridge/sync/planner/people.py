@@ -11,6 +11,7 @@ from typing import Any
 
 from lmsbridge.sync.actual import ActualState, AUser, Clash
 from lmsbridge.sync.desired import DesiredState, DUser
+from lmsbridge.sync.keys import roster_idnumber
 from lmsbridge.sync.plan import Problem
 from lmsbridge.sync.planner.part import Part
 
@@ -71,7 +72,8 @@ def plan_users(desired: DesiredState, actual: ActualState, *, suspend_leavers: b
                     f"participant {key} is not created: {'; '.join(clashed[key])}, an account lmsbridge "
                     "does not manage; the participant's enrolments, cohorts and groups are skipped"),
                     hint="if it is the same person, set that account's idnumber to "
-                         f"{key!r} in Moodle so that lmsbridge manages it; otherwise correct the roster"))
+                     f"{roster_idnumber(desired.prefix, key)!r} (the roster's) in Moodle and match by idnumber "
+                     "(LMSBRIDGE_MATCH_USERS_BY) so that lmsbridge enrols it; otherwise correct the roster"))
                 continue
             available.add(key)
             after = {f: getattr(want, f) for f in USER_FIELDS if getattr(want, f) or f not in OPTIONAL_USER_FIELDS}

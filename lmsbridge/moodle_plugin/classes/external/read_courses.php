@@ -55,7 +55,7 @@ class read_courses extends external_api {
                     false),
             ])),
             'idnumberprefix' => new external_value(PARAM_RAW,
-                'Activities, grade items and graded users: only idnumbers that start with this (empty: all)',
+                'Activities, grade items and graded items: only idnumbers that start with this (empty: all)',
                 VALUE_DEFAULT, ''),
         ]);
     }

@@ -126,7 +126,8 @@ class course_state {
 
     /**
      * The final grades (not empty) in the items whose idnumber starts with the prefix (manual items and
-     * activities alike), with the feedback as stored, of the users whose idnumber starts with it too.
+     * activities alike), with the feedback as stored, of the users who have an idnumber (a participant's is the
+     * roster's, without the prefix).
      *
      * A caller who may not see users' idnumbers (idnumbers_visible()) gets every user's grades with an empty
      * useridnumber: filtering on a value they may not see would tell it to them.
@@ -138,7 +139,7 @@ class course_state {
     public static function grades(\context_course $context, string $prefix): array {
         global $DB, $USER;
         $visible = self::idnumbers_visible($context);
-        $byuser = $visible ? "AND u.idnumber <> '' AND " . $DB->sql_like('u.idnumber', ':prefix2') : '';
+        $byuser = $visible ? "AND u.idnumber <> ''" : '';
         $sql = "SELECT gg.id, u.id AS userid, u.idnumber AS useridnumber, gi.idnumber AS itemidnumber,
                        gg.finalgrade, gg.feedback
                   FROM {grade_items} gi
@@ -150,7 +151,7 @@ class course_state {
                        $byuser
               ORDER BY u.id, gi.sortorder, gi.id";
         $like = self::like($prefix);
-        $params = ['course' => $context->instanceid, 'prefix1' => $like] + ($visible ? ['prefix2' => $like] : []);
+        $params = ['course' => $context->instanceid, 'prefix1' => $like];
         $out = [];
         foreach ($DB->get_records_sql($sql, $params) as $r) {
             $out[] = ['userid' => (int)$r->userid,

@@ -60,7 +60,7 @@ def _grades(call: Call, courseid: int, prefix: str) -> list[dict[str, Any]]:
              "useridnumber": (r["useridnumber"] or "") if visible or r["userid"] == call.userid else "",
              "itemidnumber": r["itemidnumber"], "grade": float(r["finalgrade"]), "feedback": r["feedback"] or ""}
             for r in rows if r["itemidnumber"].startswith(prefix)
-            and (not visible or (r["useridnumber"] or "") != "" and r["useridnumber"].startswith(prefix))]
+            and (not visible or (r["useridnumber"] or "") != "")]
 
 
 def _competencies(store: Store, courseid: int) -> list[str]:
