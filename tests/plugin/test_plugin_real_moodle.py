@@ -570,9 +570,12 @@ def test_read_courses_answers_what_core_answers_course_by_course(admin, world, s
     linked = admin.call("core_competency_list_course_competencies", {"id": course})
     assert mine["competencies"] == [x["competency"]["idnumber"] for x in linked] == states["competencies"]
 
-    # The prefix narrows activities, grade items and graded users; enrolments and competencies are all listed.
+    # The prefix narrows activities, grade items and graded items; enrolments and competencies are all listed,
+    # and the grades of every learner with an idnumber (a participant's is the roster's, without the prefix).
     [narrow] = read_courses(admin, [everything], prefix="nothing-")
     assert narrow["grades"] == [] and narrow["gradeitems"] == [] and len(narrow["enrolments"]) == 4
+    [by_item] = read_courses(admin, [everything], prefix="rc-ev-")
+    assert by_item["grades"] == mine["grades"] and not mine["grades"][0]["useridnumber"].startswith("rc-ev-")
     with pytest.raises(MoodleAPIError) as err:
         read_courses(admin, [{"id": course, "enrolments": 1}, {"id": 987654321, "enrolments": 1}])
     assert (err.value.errorcode, err.value.moodle_message) == (
