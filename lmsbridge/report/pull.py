@@ -102,7 +102,8 @@ class _Runner:
 
 
 def _participant(u: EnrolledUser, prefix: str) -> Participant:
-    """The learner with the registration system's idnumber (lmsbridge's prefix taken off)."""
+    """The learner with the registration system's idnumber: the account's own, or, for an account made by a
+    version of lmsbridge that prefixed idnumbers and not synced since, with the prefix taken off."""
     extra = u.model_extra or {}
     idnumber = u.idnumber or ""
     if prefix and idnumber.startswith(prefix):

@@ -154,7 +154,7 @@ def seed(sb: Sandbox) -> Seeded:
         for p in PEOPLE:
             d = by_programme[p["programme"]]
             uid = db.create_user(username=p["id"], firstname=p["first"], lastname=p["last"],
-                                 email=f"{p['id']}@example.org", idnumber=PREFIX + p["id"], institution=p["org"],
+                                 email=f"{p['id']}@example.org", idnumber=p["id"], institution=p["org"],
                                  country=p["country"], lang=p["lang"])
             seeded.users[p["id"]] = uid
             version = "2004" if d.programme == "executive-management" else "1.2"
