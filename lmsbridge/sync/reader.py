@@ -1,12 +1,14 @@
 """The reader: what the live Moodle holds of the objects lmsbridge manages, read in few batched calls.
 
 Reads: all categories (1 call); courses per managed category (1 each) plus, for a course not found there, a
-look-up by idnumber and by shortname; users by idnumber in batches (and, for users that would be created, by
-username and e-mail, to find hand-made accounts that clash); cohorts by a search for the prefix and their
-members in batches; groups (per course, unless the journal knows them) and their members in batches; competency
-frameworks. Per course, its enrolled users, SCORM activities, grades and competency links: with the companion
-plugin's local_lmsbridge_read_courses all of that in one call per ROWS_PER_READ rows, else a core call per course
-and part. The fingerprint is a hash of all of it: `apply` compares it to see that the site has not drifted.
+look-up by idnumber and by shortname; cohorts by a search for the prefix and their members in batches (the
+marker cohort's members are the accounts lmsbridge created); users by the roster's idnumber in batches, those
+not found by an earlier version's prefixed one (and, for users that would be created, by username and e-mail,
+to find hand-made accounts that clash); groups (per course, unless the journal knows them) and their members
+in batches; competency frameworks. Per course, its enrolled users, SCORM activities, grades and competency
+links: with the companion plugin's local_lmsbridge_read_courses all of that in one call per ROWS_PER_READ rows,
+else a core call per course and part. The fingerprint is a hash of all of it: `apply` compares it to see that
+the site has not drifted.
 """
 
 from __future__ import annotations
@@ -150,16 +152,20 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     # Users: the scope's (desired, and those lmsbridge managed before: leavers are found this way), by the
     # roster's idnumber and by an earlier version's prefixed one; then accounts lmsbridge did not create, matched
     # as the settings say, and those it adopted before.
-    lookup = {v: k for k in scope.users for v in (k, roster_idnumber(prefix, k))}
     foreign: dict[str, list[dict[str, Any]]] = {}
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(lookup), {"field": "idnumber"}):
-        key = lookup.get(_s(raw.get("idnumber")))
-        if key is None:
-            continue
-        if not ours(raw, key):
-            foreign.setdefault(key, []).append(raw)
-        elif key not in state.users or raw["id"] in owned:  # two of its own: the marked one
-            state.users[key] = _user(raw)
+
+    def read_users(lookup: dict[str, str]) -> None:
+        for raw in r.batched("core_user_get_users_by_field", "values", sorted(lookup), {"field": "idnumber"}):
+            key = lookup.get(_s(raw.get("idnumber")))
+            if key is None:
+                continue
+            if not ours(raw, key):
+                foreign.setdefault(key, []).append(raw)
+            elif key not in state.users or raw["id"] in owned:  # two of its own: the marked one
+                state.users[key] = _user(raw)
+
+    read_users({roster_idnumber(prefix, k): k for k in scope.users})
+    read_users({k: k for k in scope.users if k not in state.users})  # not found: made by an earlier version?
     _match_existing(r, scope, state, foreign, ours)
 
     courses = list(state.courses.values())
