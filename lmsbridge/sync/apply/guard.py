@@ -1,8 +1,10 @@
 """The plan file is not trusted: before `lmsbridge apply` sends anything, every action's target is resolved again
-from the live site by its owned identity (its idnumber with lmsbridge's prefix), and an action on anything
-lmsbridge does not own is refused. A plan edited by hand or gone stale can then do nothing that a fresh plan
-would not: the ids written in it are replaced by the ones the site has now, and a key outside the prefix (an
-account made by hand, another tool's course) is never a target. Pure: the caller reads the site.
+from the live site by its owned identity (the key with lmsbridge's prefix: an object's idnumber, or a
+participant whose account the reader found as lmsbridge's by the marker cohort, the journal or an earlier
+version's prefixed idnumber), and an action on anything lmsbridge does not own is refused. A plan edited by
+hand or gone stale can then do nothing that a fresh plan would not: the ids written in it are replaced by the
+ones the site has now, and a key outside the prefix (an account made by hand, another tool's course) is never a
+target. Pure: the caller reads the site.
 """
 
 from __future__ import annotations
