@@ -260,6 +260,15 @@ def test_ownership_marks_its_accounts_and_upgrades_prefixed_idnumbers() -> None:
                      PlanSettings(now=NOW))
     assert plan.counts() == {"cohort": {"create": 1}, "cohort_member": {"add": 50}, "user": {"upgrade": 50}}
     assert not plan.safety
+    # a roster cohort that would be the marker is refused, never made a way into lmsbridge's accounts
+    named = want_state(users={"lmsb-u1": ANNA}, cohorts={"lmsb-accounts": DCohort(idnumber="lmsb-accounts",
+                                                                                 name="accounts", source="r.csv:2")},
+                       cohort_members={"lmsb-accounts": {"lmsb-u1": "r.csv:2"}})
+    plan = make_plan(named, have_state(), Scope(prefix=P), PlanSettings(now=NOW))
+    assert [(a.entity, a.op, a.key) for a in plan.actions if a.entity.startswith("cohort")] == [
+        ("cohort", "create", "lmsb-accounts"), ("cohort_member", "add", "lmsb-accounts|lmsb-u1")]
+    assert plan.actions[[a.entity for a in plan.actions].index("cohort")].after["name"] != "accounts"
+    assert [p.source for p in plan.problems if "no roster may name it" in p.message] == ["r.csv:2"]
 
 
 def test_two_accounts_matching_one_participant_are_a_problem_never_a_guess() -> None:

@@ -16,7 +16,7 @@ from lmsbridge.sync.plan import PHASES, REMOVALS, Plan, Problem
 from lmsbridge.sync.planner.alumni import graduates, kept_accounts, plan_alumni
 from lmsbridge.sync.planner.held import hold_back
 from lmsbridge.sync.planner.memberships import plan_cohorts, plan_enrolments, plan_groups
-from lmsbridge.sync.planner.owners import plan_ownership
+from lmsbridge.sync.planner.owners import plan_ownership, without_marker
 from lmsbridge.sync.planner.part import Part
 from lmsbridge.sync.planner.people import idnumbers_by_id, plan_users
 from lmsbridge.sync.planner.plugin_parts import (
@@ -34,6 +34,7 @@ ID_ENTITIES = ("category", "course", "user", "cohort", "group", "competency_fram
 
 
 def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings: PlanSettings) -> Plan:
+    desired, reserved = without_marker(desired)
     categories = plan_categories(desired, actual)
     courses, synced_courses = plan_courses(desired, actual)
     graduated = graduates(desired, actual)
@@ -54,6 +55,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
         plan_sections(desired, actual, settings, synced_courses),
     ]
     plan = _joined(parts, desired)
+    plan.problems.extend(reserved)
     hold_back(plan, desired.held)  # before the thresholds: what is held back is not a removal
 
     rank = {phase: i for i, phase in enumerate(PHASES)}

@@ -26,6 +26,20 @@ MARKER_DESCRIPTION = (
     "anything.")
 
 
+def without_marker(desired: DesiredState) -> tuple[DesiredState, list[Problem]]:
+    """The desired state without a roster cohort that would be the marker (a cohort column saying "accounts"):
+    its members are never made lmsbridge's by a roster."""
+    marker = marker_idnumber(desired.prefix)
+    if marker not in desired.cohorts:
+        return desired, []
+    problem = Problem(entity="cohort", key=marker, source=desired.cohorts[marker].source, message=(
+        f"the cohort {marker!r} is the marker of the accounts lmsbridge manages: no roster may name it"),
+        hint="rename the cohort in the roster's cohort column")
+    return desired.model_copy(update={
+        "cohorts": {k: v for k, v in desired.cohorts.items() if k != marker},
+        "cohort_members": {k: v for k, v in desired.cohort_members.items() if k != marker}}), [problem]
+
+
 def plan_ownership(desired: DesiredState, actual: ActualState, created: set[str]) -> Part:
     """The marker cohort, its new members (``created``: participants whose accounts the plan creates, and
     lmsbridge's own accounts not in it yet) and the upgrade of earlier versions' idnumbers."""
