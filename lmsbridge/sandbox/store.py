@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-# AUTOINCREMENT: ids are never reused after a delete, as with the sequences of Moodle's database.
+# Every id column AUTOINCREMENT (below): ids never reused after a delete, as with Moodle's database sequences.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS context (id INTEGER PRIMARY KEY AUTOINCREMENT, contextlevel INTEGER, instanceid INTEGER,
+CREATE TABLE IF NOT EXISTS context (id INTEGER PRIMARY KEY, contextlevel INTEGER, instanceid INTEGER,
     UNIQUE (contextlevel, instanceid));
-CREATE TABLE IF NOT EXISTS user (id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT UNIQUE, auth TEXT DEFAULT 'manual',
+CREATE TABLE IF NOT EXISTS user (id INTEGER PRIMARY KEY, username TEXT UNIQUE, auth TEXT DEFAULT 'manual',
     suspended INTEGER DEFAULT 0, confirmed INTEGER DEFAULT 1, deleted INTEGER DEFAULT 0, password TEXT DEFAULT '',
     firstname TEXT, lastname TEXT, email TEXT, idnumber TEXT DEFAULT '', institution TEXT DEFAULT '',
     department TEXT DEFAULT '', city TEXT DEFAULT '', country TEXT DEFAULT '', lang TEXT DEFAULT 'en',
@@ -30,65 +30,65 @@ CREATE TABLE IF NOT EXISTS user (id INTEGER PRIMARY KEY AUTOINCREMENT, username 
     firstaccess INTEGER DEFAULT 0, lastaccess INTEGER DEFAULT 0, timecreated INTEGER, timemodified INTEGER);
 CREATE TABLE IF NOT EXISTS token (token TEXT PRIMARY KEY, userid INTEGER, functions TEXT, rest_use INTEGER,
     capabilities TEXT, name TEXT);
-CREATE TABLE IF NOT EXISTS course_categories (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, idnumber TEXT DEFAULT '',
+CREATE TABLE IF NOT EXISTS course_categories (id INTEGER PRIMARY KEY, name TEXT, idnumber TEXT DEFAULT '',
     description TEXT DEFAULT '', descriptionformat INTEGER DEFAULT 1, parent INTEGER DEFAULT 0, sortorder INTEGER,
     visible INTEGER DEFAULT 1, timemodified INTEGER, depth INTEGER, path TEXT, theme TEXT DEFAULT '');
-CREATE TABLE IF NOT EXISTS course (id INTEGER PRIMARY KEY AUTOINCREMENT, category INTEGER, fullname TEXT, shortname TEXT,
+CREATE TABLE IF NOT EXISTS course (id INTEGER PRIMARY KEY, category INTEGER, fullname TEXT, shortname TEXT,
     idnumber TEXT DEFAULT '', summary TEXT DEFAULT '', summaryformat INTEGER DEFAULT 1, format TEXT DEFAULT 'topics',
     startdate INTEGER DEFAULT 0, enddate INTEGER DEFAULT 0, visible INTEGER DEFAULT 1, lang TEXT DEFAULT '',
     enablecompletion INTEGER DEFAULT 1, showgrades INTEGER DEFAULT 1, newsitems INTEGER DEFAULT 5,
     groupmode INTEGER DEFAULT 0, groupmodeforce INTEGER DEFAULT 0, sortorder INTEGER DEFAULT 0,
     timecreated INTEGER, timemodified INTEGER);
-CREATE TABLE IF NOT EXISTS course_sections (id INTEGER PRIMARY KEY AUTOINCREMENT, course INTEGER, section INTEGER,
+CREATE TABLE IF NOT EXISTS course_sections (id INTEGER PRIMARY KEY, course INTEGER, section INTEGER,
     name TEXT, summary TEXT DEFAULT '', visible INTEGER DEFAULT 1);
-CREATE TABLE IF NOT EXISTS course_modules (id INTEGER PRIMARY KEY AUTOINCREMENT, course INTEGER, modname TEXT, instance INTEGER,
+CREATE TABLE IF NOT EXISTS course_modules (id INTEGER PRIMARY KEY, course INTEGER, modname TEXT, instance INTEGER,
     section INTEGER, idnumber TEXT DEFAULT '', visible INTEGER DEFAULT 1, completion INTEGER DEFAULT 0,
     added INTEGER, sortorder INTEGER DEFAULT 0);
-CREATE TABLE IF NOT EXISTS forum (id INTEGER PRIMARY KEY AUTOINCREMENT, course INTEGER, name TEXT);
-CREATE TABLE IF NOT EXISTS enrol (id INTEGER PRIMARY KEY AUTOINCREMENT, courseid INTEGER, enrol TEXT DEFAULT 'manual',
+CREATE TABLE IF NOT EXISTS forum (id INTEGER PRIMARY KEY, course INTEGER, name TEXT);
+CREATE TABLE IF NOT EXISTS enrol (id INTEGER PRIMARY KEY, courseid INTEGER, enrol TEXT DEFAULT 'manual',
     status INTEGER DEFAULT 0, roleid INTEGER DEFAULT 5);
-CREATE TABLE IF NOT EXISTS user_enrolments (id INTEGER PRIMARY KEY AUTOINCREMENT, enrolid INTEGER, userid INTEGER,
+CREATE TABLE IF NOT EXISTS user_enrolments (id INTEGER PRIMARY KEY, enrolid INTEGER, userid INTEGER,
     status INTEGER DEFAULT 0, timestart INTEGER DEFAULT 0, timeend INTEGER DEFAULT 0, timecreated INTEGER,
     timemodified INTEGER, UNIQUE (enrolid, userid));
 CREATE TABLE IF NOT EXISTS role_assignments (courseid INTEGER, userid INTEGER, roleid INTEGER,
     PRIMARY KEY (courseid, userid, roleid));
-CREATE TABLE IF NOT EXISTS cohort (id INTEGER PRIMARY KEY AUTOINCREMENT, contextid INTEGER, name TEXT, idnumber TEXT,
+CREATE TABLE IF NOT EXISTS cohort (id INTEGER PRIMARY KEY, contextid INTEGER, name TEXT, idnumber TEXT,
     description TEXT DEFAULT '', descriptionformat INTEGER DEFAULT 1, visible INTEGER DEFAULT 1,
     theme TEXT DEFAULT '', timecreated INTEGER);
 CREATE TABLE IF NOT EXISTS cohort_members (cohortid INTEGER, userid INTEGER, timeadded INTEGER,
     PRIMARY KEY (cohortid, userid));
-CREATE TABLE IF NOT EXISTS groups (id INTEGER PRIMARY KEY AUTOINCREMENT, courseid INTEGER, name TEXT, idnumber TEXT DEFAULT '',
+CREATE TABLE IF NOT EXISTS groups (id INTEGER PRIMARY KEY, courseid INTEGER, name TEXT, idnumber TEXT DEFAULT '',
     description TEXT DEFAULT '', descriptionformat INTEGER DEFAULT 1, enrolmentkey TEXT DEFAULT '',
     visibility INTEGER DEFAULT 0, participation INTEGER DEFAULT 1, timecreated INTEGER);
 CREATE TABLE IF NOT EXISTS groups_members (groupid INTEGER, userid INTEGER, timeadded INTEGER,
     PRIMARY KEY (groupid, userid));
-CREATE TABLE IF NOT EXISTS scorm (id INTEGER PRIMARY KEY AUTOINCREMENT, course INTEGER, name TEXT, intro TEXT DEFAULT '',
+CREATE TABLE IF NOT EXISTS scorm (id INTEGER PRIMARY KEY, course INTEGER, name TEXT, intro TEXT DEFAULT '',
     version TEXT DEFAULT 'SCORM_1.2', maxgrade REAL DEFAULT 100, grademethod INTEGER DEFAULT 1,
     whatgrade INTEGER DEFAULT 0, maxattempt INTEGER DEFAULT 0, revision INTEGER DEFAULT 1, reference TEXT,
     sha1hash TEXT DEFAULT '', packagesize INTEGER DEFAULT 0, launch INTEGER DEFAULT 0, popup INTEGER DEFAULT 0,
     completionstatusrequired INTEGER, completionscorerequired INTEGER, completionstatusallscos INTEGER DEFAULT 0,
     timemodified INTEGER DEFAULT 0);
-CREATE TABLE IF NOT EXISTS scorm_scoes (id INTEGER PRIMARY KEY AUTOINCREMENT, scorm INTEGER, manifest TEXT, organization TEXT,
+CREATE TABLE IF NOT EXISTS scorm_scoes (id INTEGER PRIMARY KEY, scorm INTEGER, manifest TEXT, organization TEXT,
     parent TEXT, identifier TEXT, launch TEXT, scormtype TEXT, title TEXT, sortorder INTEGER);
-CREATE TABLE IF NOT EXISTS scorm_tracks (id INTEGER PRIMARY KEY AUTOINCREMENT, userid INTEGER, scormid INTEGER, scoid INTEGER,
+CREATE TABLE IF NOT EXISTS scorm_tracks (id INTEGER PRIMARY KEY, userid INTEGER, scormid INTEGER, scoid INTEGER,
     attempt INTEGER, element TEXT, value TEXT, timemodified INTEGER, UNIQUE (userid, scoid, attempt, element));
-CREATE TABLE IF NOT EXISTS grade_items (id INTEGER PRIMARY KEY AUTOINCREMENT, courseid INTEGER, categoryid INTEGER,
+CREATE TABLE IF NOT EXISTS grade_items (id INTEGER PRIMARY KEY, courseid INTEGER, categoryid INTEGER,
     itemname TEXT, itemtype TEXT, itemmodule TEXT, iteminstance INTEGER, itemnumber INTEGER, idnumber TEXT,
     grademax REAL DEFAULT 100, grademin REAL DEFAULT 0, hidden INTEGER DEFAULT 0, sortorder INTEGER DEFAULT 0,
     locked INTEGER DEFAULT 0);
-CREATE TABLE IF NOT EXISTS grade_grades (id INTEGER PRIMARY KEY AUTOINCREMENT, itemid INTEGER, userid INTEGER, rawgrade REAL,
+CREATE TABLE IF NOT EXISTS grade_grades (id INTEGER PRIMARY KEY, itemid INTEGER, userid INTEGER, rawgrade REAL,
     finalgrade REAL, feedback TEXT, timemodified INTEGER, feedbackformat INTEGER DEFAULT 0, locked INTEGER DEFAULT 0,
     UNIQUE (itemid, userid));
-CREATE TABLE IF NOT EXISTS competency_framework (id INTEGER PRIMARY KEY AUTOINCREMENT, shortname TEXT, idnumber TEXT UNIQUE,
+CREATE TABLE IF NOT EXISTS competency_framework (id INTEGER PRIMARY KEY, shortname TEXT, idnumber TEXT UNIQUE,
     description TEXT DEFAULT '', descriptionformat INTEGER DEFAULT 1, visible INTEGER DEFAULT 1, scaleid INTEGER,
     scaleconfiguration TEXT, contextid INTEGER, taxonomies TEXT DEFAULT '', timecreated INTEGER,
     timemodified INTEGER, usermodified INTEGER);
-CREATE TABLE IF NOT EXISTS competency (id INTEGER PRIMARY KEY AUTOINCREMENT, shortname TEXT, idnumber TEXT,
+CREATE TABLE IF NOT EXISTS competency (id INTEGER PRIMARY KEY, shortname TEXT, idnumber TEXT,
     description TEXT DEFAULT '', descriptionformat INTEGER DEFAULT 1, sortorder INTEGER DEFAULT 0,
     parentid INTEGER DEFAULT 0, path TEXT DEFAULT '/0/', ruleoutcome INTEGER DEFAULT 0, ruletype TEXT,
     ruleconfig TEXT, scaleid INTEGER, scaleconfiguration TEXT, competencyframeworkid INTEGER, timecreated INTEGER,
     timemodified INTEGER, usermodified INTEGER);
-CREATE TABLE IF NOT EXISTS course_competency (id INTEGER PRIMARY KEY AUTOINCREMENT, courseid INTEGER, competencyid INTEGER,
+CREATE TABLE IF NOT EXISTS course_competency (id INTEGER PRIMARY KEY, courseid INTEGER, competencyid INTEGER,
     sortorder INTEGER, ruleoutcome INTEGER DEFAULT 1, timecreated INTEGER, timemodified INTEGER,
     usermodified INTEGER, UNIQUE (courseid, competencyid));
 CREATE TABLE IF NOT EXISTS course_modules_completion (cmid INTEGER, userid INTEGER, completionstate INTEGER,
@@ -96,10 +96,10 @@ CREATE TABLE IF NOT EXISTS course_modules_completion (cmid INTEGER, userid INTEG
 CREATE TABLE IF NOT EXISTS course_completion_criteria (courseid INTEGER, cmid INTEGER);
 CREATE TABLE IF NOT EXISTS course_completions (courseid INTEGER, userid INTEGER, timecompleted INTEGER,
     PRIMARY KEY (courseid, userid));
-CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY AUTOINCREMENT, contextid INTEGER, component TEXT, filearea TEXT,
+CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, contextid INTEGER, component TEXT, filearea TEXT,
     itemid INTEGER, filepath TEXT, filename TEXT, content BLOB, filesize INTEGER, userid INTEGER, author TEXT,
     timecreated INTEGER);
-"""
+""".replace("(id INTEGER PRIMARY KEY,", "(id INTEGER PRIMARY KEY AUTOINCREMENT,")
 
 # Columns added after the first release: a state file made before them gets them on open.
 ADDED_COLUMNS = (("grade_items", "locked", "INTEGER DEFAULT 0"),
