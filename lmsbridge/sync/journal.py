@@ -172,6 +172,12 @@ class Journal:
                                  [(k, v, run_id) for k, v in idnumbers.items()])
             self._db.execute("COMMIT")
 
+    def forget_uncreated(self, key: str) -> None:
+        """A user create that Moodle refused, or that was never sent: no account was made, so none is to be
+        taken for lmsbridge's by this key (one made later by hand with the roster's idnumber is not its)."""
+        with self._mutex:
+            self._db.execute("DELETE FROM managed_users WHERE idnumber = ? AND moodle_id IS NULL", (key,))
+
     def remember_ids(self, entity: str, ids: dict[str, int]) -> None:
         """Moodle ids of courses and groups: a hint that saves reads (always verified against the site)."""
         with self._mutex:

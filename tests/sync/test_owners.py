@@ -18,6 +18,24 @@ def test_fresh_sync_lost_state_upgrade_and_leaver(client: MoodleClient, tmp_path
     run_owners_scenario(client, tmp_path, "lmsb-", "o")
 
 
+def test_an_account_moodle_refused_to_create_is_not_taken_for_lmsbridges_later(sandbox: Sandbox, tmp_path: Path
+                                                                             ) -> None:
+    people = owner_rows("r")
+    p = people[0]
+    roster = write_roster(tmp_path / "roster.csv", [p | {"lang": "zz"}, *people[1:]])  # Moodle refuses the row
+    assert run_cli(["sync", "--roster", str(roster)], sandbox, tmp_path).returncode == 1
+    assert sandbox.db.scalar("SELECT count(*) FROM user WHERE idnumber = ?", p["idnumber"]) == 0
+    hand = sandbox.db.create_user(username="hand", firstname="Hand", lastname="Made", email="hand@example.org",
+                                  idnumber=p["idnumber"])
+    write_roster(roster, people)
+    out = run_cli(["sync", "--roster", str(roster), "--out", str(tmp_path / "plan.json")], sandbox, tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert [(a["op"], a["key"]) for a in plan["actions"] if a["entity"] == "user"] == [("adopt", f"lmsb-{p['idnumber']}")]
+    assert sandbox.db.one("SELECT firstname FROM user WHERE id = ?", hand)["firstname"] == "Hand"
+    assert hand not in own_accounts(sandbox).values()
+
+
 def test_an_upgrade_never_renames_onto_an_idnumber_another_account_has(sandbox: Sandbox, tmp_path: Path) -> None:
     people = owner_rows("d")
     roster = write_roster(tmp_path / "roster.csv", people)

@@ -141,3 +141,5 @@ class Ledger:
         if self.journal and not op:
             self.journal.record(self.run_id, [a], "skipped" if skipped else "failed",
                                 errors={a.seq: f"{errorcode} {message}".strip()})
+            if a.entity == "user" and a.op == "create" and (skipped or errorcode):  # certainly not made
+                self.journal.forget_uncreated(a.key)
