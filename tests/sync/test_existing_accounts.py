@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sync_helpers import own_accounts, run_cli, sample_rows, write_calls
 
 from lmsbridge.demo_data import write_roster
@@ -81,7 +83,8 @@ def test_match_by_email_adopts_one_account_and_refuses_to_guess_between_two(sand
     assert sorted(own_accounts(sandbox)) == sorted(p["idnumber"] for p in rows[3:] + rows[:1])
 
 
-def test_a_hand_edited_plan_cannot_change_an_adopted_account(sandbox: Sandbox, tmp_path: Path) -> None:
+@pytest.mark.parametrize("edit", ["update", "mark"])
+def test_a_hand_edited_plan_cannot_change_an_adopted_account(sandbox: Sandbox, tmp_path: Path, edit: str) -> None:
     rows = sample_rows()
     p = rows[0]
     hand = sandbox.db.create_user(username="liis.sso", firstname="Liis", lastname="Hand", auth="oidc",
@@ -93,8 +96,12 @@ def test_a_hand_edited_plan_cannot_change_an_adopted_account(sandbox: Sandbox, t
     plan = json.loads(out.read_text(encoding="utf-8"))
     key = f"lmsb-{p['idnumber']}"
     plan["actions"].append({"entity": "user", "key": key, "op": "update", "before": {"email": "x"},
-                            "after": {"email": "attacker@example.org"}, "source": "", "reason": "", "seq": 999})
+                            "after": {"email": "attacker@example.org"}, "source": "", "reason": "", "seq": 999}
+                           if edit == "update" else  # or made lmsbridge's own, to be changed by a later run
+                           {"entity": "cohort_member", "key": f"lmsb-accounts|{key}", "op": "add", "before": None,
+                            "after": None, "source": "", "reason": "", "seq": 999})
     out.write_text(json.dumps(plan), encoding="utf-8")
     refused = run_cli(["apply", str(out)], sandbox, tmp_path)
     assert refused.returncode == 2 and "refused" in refused.stdout, refused.stdout + refused.stderr
     assert account(sandbox, hand)["email"] == "liis@municipality.example"
+    assert hand not in own_accounts(sandbox).values()

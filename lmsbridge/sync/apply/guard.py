@@ -10,7 +10,7 @@ target. Pure: the caller reads the site.
 from __future__ import annotations
 
 from lmsbridge.sync.actual import ActualState
-from lmsbridge.sync.keys import GroupKey, Pair
+from lmsbridge.sync.keys import GroupKey, Pair, marker_idnumber
 from lmsbridge.sync.plan import Action, Plan
 
 # What a plan may do to an account that lmsbridge did not create: enrol it and add it to cohorts and groups
@@ -44,6 +44,8 @@ def refused_actions(plan: Plan, actual: ActualState, adopted: set[str] = frozens
         foreign = [k for k in owned_keys(a) if not k.startswith(plan.prefix) and k not in adopted]
         if a.entity == "user" and a.op in ACCOUNT_WRITES and a.key in adopted:
             foreign = [a.key]
+        if a.entity == "cohort_member" and Pair.parse(a.key) in {(marker_idnumber(plan.prefix), k) for k in adopted}:
+            foreign = [Pair.parse(a.key).member]  # made lmsbridge's own by the marker: never by a plan
         if foreign:
             why.append(f"{a.entity} {a.op} {a.key}: {', '.join(foreign)} is not lmsbridge's (no {plan.prefix!r} "
                        "prefix)")
