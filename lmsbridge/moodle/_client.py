@@ -7,12 +7,13 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from urllib3 import encode_multipart_formdata
 
 from ._api import FamilyCalls
 from ._batching import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_VARS, DEFAULT_VAR_FRACTION, split_batches
+from ._call import Call
 from ._decode import UPLOAD, decode_rest, decode_upload
 from ._encoding import form_body, rest_pairs
 from ._exceptions import (
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from ._settings import MoodleSettings
 
 log = logging.getLogger("lmsbridge.moodle")
+T = TypeVar("T")
 
 
 def warnings_of(data: Any) -> list[MoodleWarning]:
@@ -142,6 +144,18 @@ class MoodleClient(FamilyCalls):
         for warning in warnings_of(data):
             log.warning("%s: Moodle warning: %s", function, redact(str(warning)))
         return data
+
+    def send(self, call: Call[T]) -> T:
+        """Send one call (built by ``lmsbridge.moodle.calls``) and parse its answer."""
+        return call.parse(self.call(call.function, call.params, read=call.read))
+
+    def batches(self, call: Call[T]) -> list[Call[T]]:
+        """``call`` split on its list parameter into requests within the variable and size budget."""
+        if not call.list_param:
+            return [call]
+        return [call.with_items(b) for b in split_batches(call.function, call.list_param, call.items,
+                                                           params=call.fixed, max_vars=self.var_budget,
+                                                           max_bytes=self.max_body_bytes)]
 
     def call_batched(
         self,

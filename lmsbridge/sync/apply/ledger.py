@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
 from lmsbridge.moodle import (
     AccessException,
+    Call,
     ConnectError,
     InvalidToken,
     MoodleClient,
@@ -22,6 +23,8 @@ from lmsbridge.moodle import (
 )
 from lmsbridge.sync.journal import Journal
 from lmsbridge.sync.plan import Action, Plan
+
+T = TypeVar("T")
 
 # The error mapping. The site cannot be used any more: the run stops.
 SITE_ERRORS = (InvalidToken, AccessException, WebServicesDisabled, ConnectError)
@@ -95,10 +98,10 @@ class Ledger:
         self.result = ApplyResult(run_id=run_id)
         self.lock = threading.Lock()
 
-    def call(self, function: str, params: dict[str, Any]) -> Any:
-        """A write, counted."""
+    def send(self, call: Call[T]) -> T:
+        """A write (built by lmsbridge.moodle.calls), counted."""
         self.counted_calls()
-        return self.client.call(function, params)
+        return self.client.send(call)
 
     def counted_calls(self, n: int = 1) -> None:
         with self.lock:

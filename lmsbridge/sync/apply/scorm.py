@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from lmsbridge.moodle import MoodleAPIError, UploadResult
+from lmsbridge.moodle import MoodleAPIError, UploadResult, calls
 from lmsbridge.sync.apply.ledger import Ledger, Skip
 from lmsbridge.sync.apply.single import each
 from lmsbridge.sync.plan import Action
@@ -61,9 +61,9 @@ def _activity(books: Ledger, a: Action) -> None:
             return
         draft = int(upload.itemid)
     try:
-        answer = _through_races(a, lambda: books.call("local_lmsbridge_upsert_scorm", {
-            "courseid": courseid, "section": x["section"], "idnumber": x["idnumber"], "name": x["name"],
-            "intro": x.get("intro", ""), "draftitemid": draft, **SCORM_SETTINGS}))
+        answer = _through_races(a, lambda: books.send(calls.plugin_upsert_scorm(
+            courseid=courseid, section=x["section"], idnumber=x["idnumber"], name=x["name"],
+            intro=x.get("intro", ""), draftitemid=draft, settings=SCORM_SETTINGS)))
     except MoodleAPIError as exc:  # a package Moodle refuses: this row, with Moodle's own message
         books.fail(a, message=f"module {x['module']}, course {x['course']}: {exc.moodle_message}",
                    errorcode=exc.errorcode or "", hint=_hint(a, exc.errorcode or ""))

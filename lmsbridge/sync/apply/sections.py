@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lmsbridge.moodle import calls
 from lmsbridge.sync.apply.ledger import Ledger
 from lmsbridge.sync.apply.single import each
 from lmsbridge.sync.plan import Action
@@ -21,9 +22,7 @@ def apply_sections(books: Ledger, phase: tuple[str, str], actions: list[Action])
 
 def _sections(books: Ledger, group: list[Action]) -> None:
     wanted = [a.after or {} for a in group]
-    answer = books.call("local_lmsbridge_set_sections", {
-        "courseid": books.id("course", wanted[0]["course"]),
-        "sections": [{"section": x["section"], "name": x["name"], "summary": x["summary"]} for x in wanted]}) or {}
+    answer = books.send(calls.plugin_set_sections(books.id("course", wanted[0]["course"]), wanted)) or {}
     stored = {s["section"]: s for s in answer.get("sections", [])}
     done = []
     for a, x in zip(group, wanted):
