@@ -157,6 +157,10 @@ class MoodleClient(FamilyCalls):
                                                            params=call.fixed, max_vars=self.var_budget,
                                                            max_bytes=self.max_body_bytes)]
 
+    def send_batched(self, call: Call[Any]) -> BatchResult:
+        """``call`` in batches on its list parameter (see call_batched)."""
+        return self.call_batched(call.function, call.list_param, call.items, params=call.fixed, read=call.read)
+
     def call_batched(
         self,
         function: str,

@@ -1,8 +1,11 @@
-"""Every web-service call lmsbridge makes outside the typed client methods, as a ``Call`` value: the function's
-name and its parameters' shape live here once. The sync sends them through its ledger (writes, journalled and
-bisected) and its reader (reads, counted and batched); the doctor and the certificate publisher through
-``MoodleClient.send``. Answers are parsed into ``_models`` where a model exists; answers whose absent fields
-mean something (users: a hidden field is absent, not empty) come back as Moodle's JSON (``raw``).
+"""Every web-service call lmsbridge makes, as a ``Call`` value: each function's name and its parameters' shape
+live here once. The typed client methods (``_api``) send them and parse the answers into ``_models``; the sync
+sends them through its ledger (writes, journalled and bisected) and its reader (reads, counted and batched);
+the doctor and the certificate publisher through ``MoodleClient.send``. An answer comes back as Moodle's JSON
+(``raw``) unless the builder says otherwise: the reader needs it so (a user's hidden field is absent, not
+empty), the typed methods parse it.
+
+Parameters left None (and empty lists) are not sent: Moodle then uses the function's default.
 
 Items of list writes (``create_users(items)``...) are the mappings Moodle documents for the function; the
 sync's applier builds them from its plan rows."""
@@ -31,15 +34,41 @@ def _items(function: str, list_param: str, items: Sequence[Any], **fixed: Any) -
     return Call(function, {**fixed, list_param: list(items)}, list_param)
 
 
+# --- site ---
+
+def get_site_info() -> Call[Any]:
+    return Call("core_webservice_get_site_info")
+
+
 # --- categories, courses ---
 
-def get_all_categories() -> Call[Any]:
-    return Call("core_course_get_categories", {"addsubcategories": 0})
+def get_categories(criteria: Sequence[Item] = (), *, addsubcategories: bool | None = None) -> Call[Any]:
+    """Without criteria: every category."""
+    return Call("core_course_get_categories", {"criteria": list(criteria), "addsubcategories": addsubcategories})
 
 
-def get_courses_by_field(field: str, value: str) -> Call[Any]:
+def get_courses_by_field(field: str | None = None, value: object = None) -> Call[Any]:
     """``field`` "ids" takes a comma-separated list of ids."""
     return Call("core_course_get_courses_by_field", {"field": field, "value": value})
+
+
+def delete_courses(courseids: Sequence[int]) -> Call[Any]:
+    return _items("core_course_delete_courses", "courseids", courseids)
+
+
+def get_course_contents(courseid: int) -> Call[Any]:
+    return Call("core_course_get_contents", {"courseid": courseid})
+
+
+def get_course_module_by_instance(module: str, instance: int) -> Call[Any]:
+    return Call("core_course_get_course_module_by_instance", {"module": module, "instance": instance})
+
+
+def duplicate_course(courseid: int, fullname: str, shortname: str, categoryid: int, *,
+                     visible: bool | None = None, options: Sequence[Item] = ()) -> Call[Any]:
+    return Call("core_course_duplicate_course", {
+        "courseid": courseid, "fullname": fullname, "shortname": shortname, "categoryid": categoryid,
+        "visible": visible, "options": list(options)})
 
 
 def create_categories(items: Sequence[Item]) -> Call[Any]:
@@ -64,6 +93,10 @@ def get_users_by_field(field: str, values: Sequence[Any]) -> Call[Any]:
     return _items("core_user_get_users_by_field", "values", values, field=field)
 
 
+def get_users(criteria: Sequence[Item]) -> Call[Any]:
+    return Call("core_user_get_users", {"criteria": list(criteria)})
+
+
 def create_users(items: Sequence[Item]) -> Call[Any]:
     return _items("core_user_create_users", "users", items)
 
@@ -80,17 +113,29 @@ def unenrol_users(items: Sequence[Item]) -> Call[Any]:
     return _items("enrol_manual_unenrol_users", "enrolments", items)
 
 
-def get_enrolled_users(courseid: int, *, userfields: str, onlyactive: int) -> Call[Any]:
-    return Call("core_enrol_get_enrolled_users", {"courseid": courseid, "options": [
-        {"name": "userfields", "value": userfields}, {"name": "onlyactive", "value": onlyactive}]})
+def get_enrolled_users(courseid: int, options: Sequence[Item] = (), *, userfields: str | None = None,
+                       onlyactive: int | None = None) -> Call[Any]:
+    """``userfields`` (comma-separated) and ``onlyactive`` are added to ``options``."""
+    named = [{"name": n, "value": v} for n, v in (("userfields", userfields), ("onlyactive", onlyactive))
+             if v is not None]
+    return Call("core_enrol_get_enrolled_users", {"courseid": courseid, "options": [*options, *named]})
+
+
+def get_users_courses(userid: int) -> Call[Any]:
+    return Call("core_enrol_get_users_courses", {"userid": userid})
 
 
 # --- cohorts, groups ---
 
-def search_cohorts(query: str) -> Call[Any]:
-    """Every system cohort whose name or idnumber holds ``query``."""
-    return Call("core_cohort_search_cohorts", {"query": query, "context": SYSTEM_CONTEXT, "includes": "all",
-                                               "limitfrom": 0, "limitnum": 10000})
+def search_cohorts(query: str, context: Item = SYSTEM_CONTEXT, *, includes: str | None = "all",
+                   limitfrom: int | None = 0, limitnum: int | None = 10000) -> Call[Any]:
+    """By default every cohort (of any context) whose name or idnumber holds ``query``."""
+    return Call("core_cohort_search_cohorts", {"query": query, "context": context, "includes": includes,
+                                               "limitfrom": limitfrom, "limitnum": limitnum})
+
+
+def get_cohorts(cohortids: Sequence[int]) -> Call[Any]:
+    return _items("core_cohort_get_cohorts", "cohortids", cohortids)
 
 
 def create_cohorts(items: Sequence[Item]) -> Call[Any]:
@@ -131,9 +176,43 @@ def delete_group_members(items: Sequence[Item]) -> Call[Any]:
 
 # --- grades ---
 
-def get_grade_items(courseid: int) -> Call[Any]:
-    """gradereport_user_get_grade_items of every user of the course."""
-    return Call("gradereport_user_get_grade_items", {"courseid": courseid})
+def get_grade_items(courseid: int, userid: int | None = None, groupid: int | None = None) -> Call[Any]:
+    """gradereport_user_get_grade_items; without ``userid`` (or with 0) of every user of the course."""
+    return Call("gradereport_user_get_grade_items", {"courseid": courseid, "userid": userid, "groupid": groupid})
+
+
+def get_gradeitems(courseid: int) -> Call[Any]:
+    return Call("core_grades_get_gradeitems", {"courseid": courseid})
+
+
+# --- SCORM ---
+
+def get_scorms_by_courses(courseids: Sequence[int]) -> Call[Any]:
+    return Call("mod_scorm_get_scorms_by_courses", {"courseids": list(courseids)})
+
+
+def get_scorm_scoes(scormid: int, organization: str | None = None) -> Call[Any]:
+    return Call("mod_scorm_get_scorm_scoes", {"scormid": scormid, "organization": organization})
+
+
+def get_scorm_sco_tracks(scoid: int, userid: int, attempt: int | None = None) -> Call[Any]:
+    """Without ``attempt``: the last one."""
+    return Call("mod_scorm_get_scorm_sco_tracks", {"scoid": scoid, "userid": userid, "attempt": attempt})
+
+
+def get_scorm_attempt_count(scormid: int, userid: int, ignoremissingcompletion: bool | None = None) -> Call[Any]:
+    return Call("mod_scorm_get_scorm_attempt_count", {
+        "scormid": scormid, "userid": userid, "ignoremissingcompletion": ignoremissingcompletion})
+
+
+# --- completion ---
+
+def get_activities_completion_status(courseid: int, userid: int) -> Call[Any]:
+    return Call("core_completion_get_activities_completion_status", {"courseid": courseid, "userid": userid})
+
+
+def get_course_completion_status(courseid: int, userid: int) -> Call[Any]:
+    return Call("core_completion_get_course_completion_status", {"courseid": courseid, "userid": userid})
 
 
 # --- competencies ---
@@ -154,22 +233,31 @@ def list_course_competencies(courseid: int) -> Call[Any]:
     return Call("core_competency_list_course_competencies", {"id": courseid})
 
 
-def create_competency_framework(*, shortname: str, idnumber: str, description: str, scaleid: int,
-                                scaleconfiguration: str) -> Call[m.CompetencyFramework]:
-    """A visible framework of the system context, its description in HTML."""
-    return Call("core_competency_create_competency_framework", {"competencyframework": {
-        "shortname": shortname, "idnumber": idnumber, "description": description, "descriptionformat": 1,
-        "contextlevel": "system", "instanceid": 0, "scaleid": scaleid, "scaleconfiguration": scaleconfiguration,
-        "visible": 1}}, parse=m.CompetencyFramework.model_validate)
+def create_competency_framework(framework: Item) -> Call[m.CompetencyFramework]:
+    return Call("core_competency_create_competency_framework", {"competencyframework": framework},
+                parse=m.CompetencyFramework.model_validate)
 
 
-def create_competency(*, shortname: str, idnumber: str, description: str, frameworkid: int,
-                      parentid: int | None = None) -> Call[m.Competency]:
+def system_framework(*, shortname: str, idnumber: str, description: str, scaleid: int,
+                     scaleconfiguration: str) -> dict[str, Any]:
+    """A visible framework of the system context, its description in HTML (for create_competency_framework)."""
+    return {"shortname": shortname, "idnumber": idnumber, "description": description, "descriptionformat": 1,
+            "contextlevel": "system", "instanceid": 0, "scaleid": scaleid, "scaleconfiguration": scaleconfiguration,
+            "visible": 1}
+
+
+def create_competency(competency: Item) -> Call[m.Competency]:
+    return Call("core_competency_create_competency", {"competency": competency}, parse=m.Competency.model_validate)
+
+
+def competency_of(*, shortname: str, idnumber: str, description: str, frameworkid: int,
+                  parentid: int | None = None) -> dict[str, Any]:
+    """A competency, its description in HTML (for create_competency)."""
     competency: dict[str, Any] = {"shortname": shortname, "idnumber": idnumber, "description": description,
                                   "descriptionformat": 1, "competencyframeworkid": frameworkid}
     if parentid:
         competency["parentid"] = parentid
-    return Call("core_competency_create_competency", {"competency": competency}, parse=m.Competency.model_validate)
+    return competency
 
 
 def add_competency_to_course(courseid: int, competencyid: int) -> Call[bool]:

@@ -93,7 +93,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     state = ActualState(prefix=prefix)
 
     # Categories: every category in one call; ours are those with our prefix.
-    for raw in r.call(calls.get_all_categories()) or []:
+    for raw in r.call(calls.get_categories(addsubcategories=False)) or []:
         idn = _s(raw.get("idnumber"))
         if idn.startswith(prefix):
             state.categories[idn] = ACategory(id=raw["id"], idnumber=idn, name=_s(raw.get("name")),

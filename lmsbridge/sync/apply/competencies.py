@@ -44,19 +44,19 @@ def _found(books: Ledger, a: Action) -> bool:
 
 def _framework(books: Ledger, a: Action) -> None:
     x = a.after or {}
-    new_id = books.send(calls.create_competency_framework(
+    new_id = books.send(calls.create_competency_framework(calls.system_framework(
         shortname=x["shortname"], idnumber=a.key, description=x.get("description", ""), scaleid=SCALE_ID,
-        scaleconfiguration=SCALE_CONFIGURATION)).id
+        scaleconfiguration=SCALE_CONFIGURATION))).id
     books.remember("competency_framework", a.key, new_id)
     books.applied([a], {a.seq: new_id})
 
 
 def _competency(books: Ledger, a: Action) -> None:
     x = a.after or {}
-    new_id = books.send(calls.create_competency(
+    new_id = books.send(calls.create_competency(calls.competency_of(
         shortname=x["shortname"], idnumber=a.key, description=x["description"],
         frameworkid=books.id("competency_framework", x["framework"]),
-        parentid=books.id("competency", x["parent"]) if x.get("parent") else None)).id
+        parentid=books.id("competency", x["parent"]) if x.get("parent") else None))).id
     books.remember("competency", a.key, new_id)
     books.applied([a], {a.seq: new_id})
 
