@@ -18,6 +18,7 @@ from ._decode import UPLOAD, decode_rest, decode_upload
 from ._encoding import form_body, rest_pairs
 from ._exceptions import (
     ConnectError,
+    MoodleAPIError,
     RequestTimeout,
     RequestTooLarge,
     ServerError,
@@ -28,7 +29,7 @@ from ._exceptions import (
 from ._functions import CREATE_LIST_PARAM, is_read
 from ._models import BatchResult, MoodleWarning, UploadResult
 from ._redact import redact, register, register_params
-from ._retry import RetryPolicy
+from ._retry import REPEATABLE_ERRORS, RetryPolicy
 from ._transport import Request, RequestsTransport, Response, Transport
 
 if TYPE_CHECKING:
@@ -136,10 +137,14 @@ class MoodleClient(FamilyCalls):
             self.connect_timeout,
             self.timeout,
         )
-        response = self._send(request, function=function, read=read)
-        log.debug("%s: %d variables, %d bytes -> HTTP %d, %d bytes in %.0f ms", function, len(pairs), len(body),
-                  response.status, len(response.content), response.elapsed_s * 1000)
-        data = decode_rest(response, function=function, secret=self.__token, write=not read)
+
+        def once() -> Any:
+            response = self._send(request, function=function, read=read)
+            log.debug("%s: %d variables, %d bytes -> HTTP %d, %d bytes in %.0f ms", function, len(pairs),
+                      len(body), response.status, len(response.content), response.elapsed_s * 1000)
+            return decode_rest(response, function=function, secret=self.__token, write=not read)
+
+        data = self._repeating_races(once, function)
         self._check_count(function, params, data)
         for warning in warnings_of(data):
             log.warning("%s: Moodle warning: %s", function, redact(str(warning)))
@@ -214,10 +219,25 @@ class MoodleClient(FamilyCalls):
         body, content_type = encode_multipart_formdata(fields)
         request = Request("POST", self._upload_url, {"Content-Type": content_type, "Accept": "application/json"},
                           body, self.connect_timeout, self.timeout)
-        response = self._send(request, function=UPLOAD, read=False)
-        return decode_upload(response, secret=self.__token)
+        return self._repeating_races(
+            lambda: decode_upload(self._send(request, function=UPLOAD, read=False), secret=self.__token), UPLOAD)
 
     # --- internals ---
+
+    def _repeating_races(self, once: Callable[[], T], function: str) -> T:
+        """``once()``, again (after the policy's delay) while Moodle answers with an error that says nothing was
+        stored (REPEATABLE_ERRORS); the last attempt's error is raised."""
+        for attempt in range(self.retry.race_retries + 1):
+            try:
+                return once()
+            except MoodleAPIError as exc:
+                if exc.errorcode not in REPEATABLE_ERRORS or attempt == self.retry.race_retries:
+                    raise
+                delay = self.retry.delay(attempt)
+                log.info("%s: Moodle's file pool raced a parallel call (%s); sending again in %.2f s", function,
+                         exc.errorcode, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")
 
     def _send(self, request: Request, *, function: str, read: bool) -> Response:
         last: TransportError | None = None

@@ -19,7 +19,7 @@ from typing import Any
 
 from lmsbridge.capabilities import capability_hint, permission_hint
 from lmsbridge.moodle import Call, MoodleAPIError, MoodleError, calls, warnings_of
-from lmsbridge.sync.apply.ledger import MAX_ATTEMPTS, SITE_ERRORS, UNKNOWN_OUTCOME, Ledger, SiteFailure, Skip
+from lmsbridge.sync.apply.ledger import RECONCILE_ROUNDS, SITE_ERRORS, UNKNOWN_OUTCOME, Ledger, SiteFailure, Skip
 from lmsbridge.sync.keys import Pair
 from lmsbridge.sync.plan import Action
 
@@ -127,13 +127,13 @@ class BatchedApplier:
 
     # --- one batch: send, bisect, reconcile ---
 
-    def send(self, call: Call[Any], chunk: list[tuple[Action, dict[str, Any]]], attempt: int = 0) -> None:
+    def send(self, call: Call[Any], chunk: list[tuple[Action, dict[str, Any]]], round_: int = 0) -> None:
         """``call`` with the chunk's rows as its items."""
         entity, op = chunk[0][0].entity, chunk[0][0].op
         try:
             answer = self.books.send(call.with_items([p for _, p in chunk]))
         except SITE_ERRORS as exc:
-            raise SiteFailure(str(exc), function=call.function) from exc
+            raise SiteFailure.of(exc) from exc
         except MoodleAPIError as exc:
             if len(chunk) > 1:  # one bad row fails the whole call: halve until it is isolated
                 half = len(chunk) // 2
@@ -148,19 +148,19 @@ class BatchedApplier:
                 # says only "invalid parameter".
                 hint += (f"; or the site has no '{payload['lang']}' language pack: install it under Site "
                          "administration > Language > Language packs")
-            self.books.fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "", hint=hint)
+            self.books.refused(a, exc, hint)
             return
         except UNKNOWN_OUTCOME as exc:
-            if attempt + 1 >= MAX_ATTEMPTS:
+            if round_ + 1 >= RECONCILE_ROUNDS:
                 for a, _ in chunk:
-                    self.books.fail(a, message=f"outcome unknown after {MAX_ATTEMPTS} attempts: {exc}",
+                    self.books.fail(a, message=f"outcome unknown after {RECONCILE_ROUNDS} rounds of reconciling: {exc}",
                                hint="re-run the sync: it reads the site first and finishes what is missing")
                 return
             log.info("%s: %s; reconciling %d item(s)", call.function, type(exc).__name__, len(chunk))
             self.books.reconciling(len(chunk))
             missing = self._reconcile(entity, op, chunk)
             if missing:
-                self.send(call, missing, attempt + 1)
+                self.send(call, missing, round_ + 1)
             return
         self._succeeded(entity, op, chunk, answer)
 
