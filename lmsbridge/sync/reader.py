@@ -149,7 +149,8 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         answer = r.call(calls.plugin_get_sections([c.id for c in completion_of])) or {}
         for part in answer.get("courses", []):
             for s in part.get("sections", []):
-                state.sections[f"{by_id[part['courseid']]}|{s['section']}"] = [_s(s.get("name")), _s(s.get("summary"))]
+                state.sections[str(Pair(by_id[part["courseid"]], str(s["section"])))] = [_s(s.get("name")),
+                                                                                       _s(s.get("summary"))]
 
     # Groups of a course are read only when the journal does not know the ids of all the groups wanted there.
     known_groups = {k: v for k, v in scope.known_groups.items() if GroupKey.parse(k).course in state.courses}
