@@ -28,7 +28,7 @@ class Report(Protocol):
 def missing_capabilities(client: MoodleClient) -> list[str]:
     """The capabilities of the README's list that the token's user lacks (in the list's order)."""
     answer = client.send(calls.plugin_check_capabilities(SYNC_USER_CAPABILITIES))
-    allowed = {c.get("name") for c in answer.get("capabilities", []) if c.get("allowed")}
+    allowed = {c.name for c in answer.capabilities if c.allowed}
     return [c for c in SYNC_USER_CAPABILITIES if c not in allowed]
 
 

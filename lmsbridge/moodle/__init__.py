@@ -8,7 +8,8 @@
 
 Private modules by concern: ``_encoding`` (PHP bracket parameters), ``_transport`` (the HTTP seam),
 ``_exceptions`` (the error tree), ``_decode`` (answers -> results or errors), ``_batching`` (max_input_vars),
-``_functions`` (read/write classification), ``_models`` (typed results), ``_api`` (typed calls per family),
+``_functions`` (read/write classification), ``_models`` (typed results; ``_plugin_models`` the plugin's),
+``_api`` (typed calls per family),
 ``_settings`` (where Moodle is, from the environment), ``_call`` (a call as a value). The public ``calls``
 builds every call lmsbridge sends (the typed methods' too): each function's name and parameter shape live there.
 """

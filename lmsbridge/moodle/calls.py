@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import _models as m
+from . import _plugin_models as pm
 from ._call import Call
 from ._functions import (
     PLUGIN_CERTIFICATE_FUNCTION,
@@ -288,41 +289,47 @@ def plugin_get_sections(courseids: Sequence[int]) -> Call[Any]:
 
 
 def plugin_upsert_scorm(*, courseid: int, section: int, idnumber: str, name: str, intro: str, draftitemid: int,
-                        settings: Item) -> Call[Any]:
+                        settings: Item) -> Call[pm.ScormUpserted]:
     """``draftitemid`` 0 keeps the stored package; ``settings`` are the activity's grading and display."""
     return Call("local_lmsbridge_upsert_scorm", {"courseid": courseid, "section": section, "idnumber": idnumber,
                                                  "name": name, "intro": intro, "draftitemid": draftitemid,
-                                                 **settings})
+                                                 **settings}, parse=pm.answer(pm.ScormUpserted))
 
 
-def plugin_upsert_grade_items(courseid: int, items: Sequence[Item]) -> Call[Any]:
+def plugin_upsert_grade_items(courseid: int, items: Sequence[Item]) -> Call[pm.GradeItemsUpserted]:
     """Items: {"idnumber", "name", "grademax"}."""
     return Call("local_lmsbridge_upsert_grade_items", {"courseid": courseid, "items": [
-        {"idnumber": x["idnumber"], "name": x["name"], "grademax": x["grademax"]} for x in items]})
+        {"idnumber": x["idnumber"], "name": x["name"], "grademax": x["grademax"]} for x in items]},
+                parse=pm.answer(pm.GradeItemsUpserted))
 
 
-def plugin_set_grades(courseid: int, itemidnumber: str, grades: Sequence[Item]) -> Call[Any]:
+def plugin_set_grades(courseid: int, itemidnumber: str, grades: Sequence[Item]) -> Call[pm.GradesSet]:
     """Grades: {"useridnumber", "grade", "feedback"}; a list call (split in batches, never bisected)."""
-    return _items("local_lmsbridge_set_grades", "grades", grades, courseid=courseid, itemidnumber=itemidnumber)
+    return Call("local_lmsbridge_set_grades", {"courseid": courseid, "itemidnumber": itemidnumber,
+                                               "grades": list(grades)}, "grades", parse=pm.answer(pm.GradesSet))
 
 
-def plugin_set_completion(courseid: int, activities: Sequence[str]) -> Call[Any]:
-    return Call("local_lmsbridge_set_completion", {"courseid": courseid, "activities": activities})
+def plugin_set_completion(courseid: int, activities: Sequence[str]) -> Call[pm.CompletionSet]:
+    return Call("local_lmsbridge_set_completion", {"courseid": courseid, "activities": activities},
+                parse=pm.answer(pm.CompletionSet))
 
 
-def plugin_set_sections(courseid: int, sections: Sequence[Item]) -> Call[Any]:
+def plugin_set_sections(courseid: int, sections: Sequence[Item]) -> Call[pm.SectionsSet]:
     """Sections: {"section", "name", "summary"}."""
     return Call("local_lmsbridge_set_sections", {"courseid": courseid, "sections": [
-        {"section": x["section"], "name": x["name"], "summary": x["summary"]} for x in sections]})
+        {"section": x["section"], "name": x["name"], "summary": x["summary"]} for x in sections]},
+                parse=pm.answer(pm.SectionsSet))
 
 
-def plugin_check_capabilities(capabilities: Iterable[str]) -> Call[Any]:
-    return Call(PLUGIN_CHECK_FUNCTION, {"capabilities": list(capabilities)}, read=True)
+def plugin_check_capabilities(capabilities: Iterable[str]) -> Call[pm.CapabilityChecks]:
+    return Call(PLUGIN_CHECK_FUNCTION, {"capabilities": list(capabilities)}, read=True,
+                parse=pm.answer(pm.CapabilityChecks))
 
 
-def plugin_publish_certificates(rows: Sequence[Item]) -> Call[Any]:
-    return Call(PLUGIN_CERTIFICATE_FUNCTION, {"certificates": list(rows)})
+def plugin_publish_certificates(rows: Sequence[Item]) -> Call[pm.CertificatesPublished]:
+    return Call(PLUGIN_CERTIFICATE_FUNCTION, {"certificates": list(rows)}, parse=pm.answer(pm.CertificatesPublished))
 
 
-def plugin_store_certificate_pdf(number: str, draftitemid: int | None) -> Call[Any]:
-    return Call(PLUGIN_CERTIFICATE_PDF_FUNCTION, {"number": number, "draftitemid": draftitemid})
+def plugin_store_certificate_pdf(number: str, draftitemid: int | None) -> Call[pm.PdfStored]:
+    return Call(PLUGIN_CERTIFICATE_PDF_FUNCTION, {"number": number, "draftitemid": draftitemid},
+                parse=pm.answer(pm.PdfStored))

@@ -52,7 +52,7 @@ def publish(client: MoodleClient, rows: list[dict[str, Any]]) -> tuple[dict[str,
     except MoodleError as exc:
         return {}, (f"certificates not published to Moodle ({PUBLISH_FUNCTION}: {exc}); install or upgrade the "
                     "companion plugin (lmsbridge moodle-plugin) and add the function to the sync user's service")
-    return {r["number"]: r["status"] for r in answer.get("certificates", [])}, ""
+    return {r.number: r.status for r in answer.certificates}, ""
 
 
 def store_pdfs(client: MoodleClient, pdfs: dict[str, Path]) -> tuple[dict[str, str], str]:
@@ -63,7 +63,7 @@ def store_pdfs(client: MoodleClient, pdfs: dict[str, Path]) -> tuple[dict[str, s
     for number, path in sorted(pdfs.items()):
         try:
             draft = client.upload([path])
-            done[number] = str(client.send(calls.plugin_store_certificate_pdf(number, draft.itemid))["status"])
+            done[number] = client.send(calls.plugin_store_certificate_pdf(number, draft.itemid)).status
         except MoodleError as exc:
             return done, (f"certificate PDFs not stored in Moodle ({PDF_FUNCTION}: {exc}); upgrade the companion "
                           "plugin (lmsbridge moodle-plugin) and add the function to the sync user's service")

@@ -31,7 +31,7 @@ def _grade_items(books: Ledger, group: list[Action]) -> None:
     courseid = books.id("course", (group[0].after or {})["course"])
     items = [a.after or {} for a in group]
     answer = books.send(calls.plugin_upsert_grade_items(courseid, items))
-    ids = {i["idnumber"]: int(i["itemid"]) for i in (answer or {}).get("items", [])}
+    ids = {i.idnumber: i.itemid for i in answer.items}
     done = [a for a, x in zip(group, items) if x["idnumber"] in ids]
     books.applied(done, {a.seq: ids[(a.after or {})["idnumber"]] for a in done})
 
@@ -52,14 +52,14 @@ def _grades(books: Ledger, group: list[Action]) -> None:
         start += len(batch.items)
         answer = books.send(batch)
         done = []
-        for a, r in zip(actions, (answer or {}).get("results", [])):
+        for a, r in zip(actions, answer.results):
             x = a.after or {}
-            if r.get("status") != "ok":
-                books.fail(a, message=r.get("message") or "refused", errorcode=r.get("errorcode") or "",
+            if r.status != "ok":
+                books.fail(a, message=r.message or "refused", errorcode=r.errorcode or "",
                            hint="check the participant's enrolment and the results file")
                 continue
             # read back and checked per learner: what the gradebook holds now
-            stored, feedback = r.get("grade"), r.get("feedback") or ""
+            stored, feedback = r.grade, r.feedback or ""
             if stored is None or abs(float(stored) - x["grade"]) > 1e-6 or \
                     " ".join(feedback.split()) != " ".join(x["feedback"].split()):
                 books.fail(a, message=f"read back {stored!r} / {feedback!r}, asked {x['grade']:g} / "

@@ -52,12 +52,12 @@ def _activity(books: Ledger, a: Action) -> None:
         books.fail(a, message=f"module {x['module']}, course {x['course']}: {exc.moodle_message}",
                    errorcode=exc.errorcode or "", hint=_hint(a, exc.errorcode or ""))
         return
-    for w in (answer or {}).get("warnings", []):
-        log.info("%s: %s [%s]", a.key, w.get("message"), w.get("warningcode"))
-    if draft and answer.get("sha1hash") and answer["sha1hash"] != x["sha1"]:
+    for w in answer.warnings:
+        log.info("%s: %s [%s]", a.key, w.message, w.warningcode)
+    if draft and answer.sha1hash and answer.sha1hash != x["sha1"]:
         books.fail(a, message=f"module {x['module']}, course {x['course']}: Moodle stores sha1 "
-                              f"{answer['sha1hash']}, the built package has {x['sha1']}",
+                              f"{answer.sha1hash}, the built package has {x['sha1']}",
                    hint="re-run the sync; if it persists, report it")
         return
-    books.applied([a], {a.seq: int(answer.get("cmid") or 0)})
+    books.applied([a], {a.seq: answer.cmid})
 

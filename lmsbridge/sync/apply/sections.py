@@ -22,14 +22,14 @@ def apply_sections(books: Ledger, phase: tuple[str, str], actions: list[Action])
 
 def _sections(books: Ledger, group: list[Action]) -> None:
     wanted = [a.after or {} for a in group]
-    answer = books.send(calls.plugin_set_sections(books.id("course", wanted[0]["course"]), wanted)) or {}
-    stored = {s["section"]: s for s in answer.get("sections", [])}
+    answer = books.send(calls.plugin_set_sections(books.id("course", wanted[0]["course"]), wanted))
+    stored = {s.section: s for s in answer.sections}
     done = []
     for a, x in zip(group, wanted):
         got = stored.get(x["section"])
-        if got is None or got["name"] != x["name"]:
+        if got is None or got.name != x["name"]:
             books.fail(a, message=f"section {x['section']} of {x['course']}: Moodle holds "
-                                  f"{(got or {}).get('name')!r}, asked {x['name']!r}", errorcode="mismatch",
+                                  f"{got.name if got else None!r}, asked {x['name']!r}", errorcode="mismatch",
                        hint="re-run the sync; if it persists, report it")
             continue
         done.append(a)
