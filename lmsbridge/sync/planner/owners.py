@@ -14,9 +14,9 @@ from __future__ import annotations
 from lmsbridge.sync.actual import ActualState
 from lmsbridge.sync.desired import DesiredState
 from lmsbridge.sync.keys import Pair, marker_idnumber, roster_idnumber
-from lmsbridge.sync.plan import Problem
 from lmsbridge.sync.planner.part import Part
 from lmsbridge.sync.planner.people import full_name
+from lmsbridge.sync.problem import Problem
 
 MARKER_NAME = "Accounts lmsbridge manages"
 MARKER_DESCRIPTION = (
