@@ -61,12 +61,13 @@ class Action:
     seq: int = 0
     name: str = ""  # who, for a person: "Liis Tamm" (the plan and the run summary name every participant)
 
-    def line(self) -> str:
+    def line(self, key: str = "") -> str:
+        """The action as the text plan shows it (``key``: shown instead of the action's own)."""
         change = ""
         if self.op in ("update", "upgrade") and self.before is not None and self.after is not None:
             change = ", ".join(f"{k}: {self.before.get(k)!r} -> {v!r}" for k, v in self.after.items()
                                if k in self.before)
-        text = f"{self.key}" + (f" {self.name}" if self.name else "") + (f"  [{change}]" if change else "")
+        text = f"{key or self.key}" + (f" {self.name}" if self.name else "") + (f"  [{change}]" if change else "")
         if self.reason:
             text += f"  ({self.reason})"
         if self.source:
@@ -163,7 +164,9 @@ class Plan(BaseModel):
                 continue
             lines.append(f"\n{phase[0]} {phase[1]}: {len(group)}")
             shown = len(group) if phase[0] == "user" else limit  # every participant named, whatever the limit
-            lines.extend(f"  {a.line()}" for a in group[:shown])
+            # a participant by the idnumber Moodle and the roster have (P-2212), the plan's key less the prefix
+            lines.extend(f"  {a.line(roster_idnumber(self.prefix, a.key) if phase[0] == 'user' else '')}"
+                         for a in group[:shown])
             if len(group) > shown:
                 lines.append(f"  ... and {len(group) - limit} more (the JSON plan has them all)")
         if not self.actions:

@@ -50,7 +50,7 @@ def test_a_mass_suspension_applied_by_mistake_is_undone(sandbox: Sandbox, tmp_pa
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert write_calls(sandbox, calls) == []  # shown for review: nothing written yet
     assert "user reactivate: 23" in shown.stdout and "user update: 1" in shown.stdout
-    assert f"lmsb-{rows[5]['idnumber']} {rows[5]['firstname']} {rows[5]['lastname']}" in shown.stdout
+    assert f"  {rows[5]['idnumber']} {rows[5]['firstname']} {rows[5]['lastname']}" in shown.stdout
     applied = run_cli(["apply", str(out)], sandbox, tmp_path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert site(sandbox) == before
