@@ -66,6 +66,14 @@ class _Counter:
 _s = plain_text  # short: applied to every string read
 
 
+def _users_by(r: _Counter, scope: Scope, field: str, values: Iterable[Any]) -> list[Any]:
+    """Accounts by a field: with the plugin's local_lmsbridge_get_users in one query per call, else core's
+    function (which builds every account's whole profile)."""
+    if "local_lmsbridge_get_users" in scope.bulk:
+        return r.batched("local_lmsbridge_get_users", "values", list(values), {"field": field})
+    return r.batched("core_user_get_users_by_field", "values", list(values), {"field": field})
+
+
 def _shown(raw: dict[str, Any], field: str) -> str | None:
     """A field Moodle always returns when the caller may see it: absent means hidden, not empty."""
     return _s(raw[field]) if field in raw else None
@@ -126,7 +134,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
 
     # Users: the scope's (desired, and those lmsbridge managed before: leavers are found this way); then
     # accounts lmsbridge did not create, matched as the settings say, and those it adopted before.
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(scope.users), {"field": "idnumber"}):
+    for raw in _users_by(r, scope, "idnumber", sorted(scope.users)):
         user = _user(raw)
         state.users[user.idnumber] = user
     _match_existing(r, scope, state)
@@ -199,10 +207,10 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     known_ids = {u.id for u in state.users.values()}
     extra = {i for uid, i in state.enrolled_idnumbers.items() if i.startswith(prefix) and uid not in known_ids}
     members = {m for c in state.cohorts.values() for m in c.members} - known_ids - set(state.enrolled_idnumbers)
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(extra), {"field": "idnumber"}):
+    for raw in _users_by(r, scope, "idnumber", sorted(extra)):
         user = _user(raw)
         state.users[user.idnumber] = user
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(members), {"field": "id"}):
+    for raw in _users_by(r, scope, "id", sorted(members)):
         user = _user(raw)
         if user.idnumber.startswith(prefix):
             state.users[user.idnumber] = user
@@ -218,7 +226,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         usernames = {v[0]: k for k, v in new.items() if v[0]}
         emails = {v[1].lower(): k for k, v in new.items() if v[1]}
         for field, values in (("username", usernames), ("email", emails)):
-            for raw in r.batched("core_user_get_users_by_field", "values", sorted(values), {"field": field}):
+            for raw in _users_by(r, scope, field, sorted(values)):
                 value = _s(raw.get(field))
                 wanted = values.get(value.lower() if field == "email" else value)
                 if wanted:
@@ -234,7 +242,7 @@ def _match_existing(r: _Counter, scope: Scope, state: ActualState) -> None:
     guess). Adopted accounts the journal knows are read by id, to find them when they leave."""
     by_id = {v: k for k, v in scope.adopted.items() if k not in state.users}
     if by_id:
-        for raw in r.batched("core_user_get_users_by_field", "values", sorted(by_id), {"field": "id"}):
+        for raw in _users_by(r, scope, "id", sorted(by_id)):
             state.users[by_id[raw["id"]]] = _matched(raw, "journal")
     wanted = {k: v for k, v in scope.new_user_logins.items() if k not in state.users}
     field = scope.match_by
@@ -245,7 +253,7 @@ def _match_existing(r: _Counter, scope: Scope, state: ActualState) -> None:
         if value:
             values[value] = key
     found: dict[str, list[dict[str, Any]]] = {}
-    for raw in r.batched("core_user_get_users_by_field", "values", sorted(values), {"field": field}):
+    for raw in _users_by(r, scope, field, sorted(values)):
         text = _s(raw.get(field))
         wanted_key = values.get(text.lower() if field == "email" else text)
         if wanted_key and not _s(raw.get("idnumber")).startswith(scope.prefix):  # another participant's: a clash

@@ -46,6 +46,16 @@ FUNCTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("group_member", "remove"): ("core_group_delete_group_members", "members"),
 }
 
+# The companion plugin's bulk forms (issue 19), used when the token's service has them (plan.scope.bulk): the same
+# rows and effect, with the site's checks made once per call instead of per row; local_lmsbridge_create_users
+# answers per row (a bad row fails alone) and leaves passwords to cron, as Moodle's upload tool does.
+BULK: dict[tuple[str, str], tuple[str, str]] = {
+    ("user", "create"): ("local_lmsbridge_create_users", "users"),
+    ("enrolment", "enrol"): ("local_lmsbridge_enrol_users", "enrolments"),
+    ("enrolment", "reactivate"): ("local_lmsbridge_enrol_users", "enrolments"),
+    ("enrolment", "suspend"): ("local_lmsbridge_enrol_users", "enrolments"),
+}
+
 HINTS: dict[tuple[str, str], str] = {
     ("user", "create"): "check that the username is lower case and not taken, and that the e-mail address is "
                         "valid and not used by another account (Moodle does not say which in production mode); "
@@ -89,7 +99,8 @@ class BatchedApplier:
             pending = [a for a in pending if a not in ready]
 
     def _phase(self, phase: tuple[str, str], actions: list[Action]) -> None:
-        function, list_param = FUNCTIONS[phase]
+        bulk = BULK.get(phase)
+        function, list_param = bulk if bulk and bulk[0] in self.books.plan.scope.bulk else FUNCTIONS[phase]
         items: list[tuple[Action, dict[str, Any]]] = []
         for a in actions:
             try:
@@ -180,8 +191,13 @@ class BatchedApplier:
             if hit:
                 self.books.fail(a, message=hit[0], hint=hit[1])
                 continue
-            if op == "create" and isinstance(answer, list) and i < len(answer):
-                new_id = int(answer[i]["id"])
+            row = answer[i] if op == "create" and isinstance(answer, list) and i < len(answer) else None
+            if isinstance(row, dict) and row.get("errorcode"):  # local_lmsbridge_create_users: this row alone
+                self.books.fail(a, message=str(row.get("message") or ""), errorcode=str(row["errorcode"]),
+                                hint=HINTS.get((entity, op), ""))
+                continue
+            if row is not None:
+                new_id = int(row["id"])
                 moodle_ids[a.seq] = new_id
                 with self.books.lock:
                     self.books.ids[entity][a.key] = new_id
