@@ -70,6 +70,16 @@ HINTS: dict[tuple[str, str], str] = {
 
 LANG_ERRORS = {"invalidparameter", "errorinvalidparam"}
 
+
+def _lang_hint(hint: str, payload: Any, errorcode: str) -> str:
+    """Moodle refuses a user's or course's language when the site lacks its language pack, and says only
+    "invalid parameter": the hint says so too."""
+    if isinstance(payload, dict) and payload.get("lang") and errorcode in LANG_ERRORS:
+        hint += (f"; or the site has no '{payload['lang']}' language pack: install it under Site "
+                 "administration > Language > Language packs")
+    return hint
+
+
 class BatchedApplier:
     """The phases sent as batched core list calls (FUNCTIONS): categories, courses, users, cohorts, groups,
     enrolments and memberships."""
@@ -155,12 +165,8 @@ class BatchedApplier:
             a, payload = chunk[0]
             hint = (permission_hint(exc.moodle_message) if exc.errorcode == "nopermissions"
                     else HINTS.get((entity, op)) or exc.hint.split(". ")[0])
-            if isinstance(payload, dict) and payload.get("lang") and exc.errorcode in LANG_ERRORS:
-                # Moodle refuses a user's or course's language when the site lacks its language pack, and
-                # says only "invalid parameter".
-                hint += (f"; or the site has no '{payload['lang']}' language pack: install it under Site "
-                         "administration > Language > Language packs")
-            self.books.fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "", hint=hint)
+            self.books.fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "",
+                            hint=_lang_hint(hint, payload, exc.errorcode or ""))
             return
         except UNKNOWN_OUTCOME as exc:
             if attempt + 1 >= MAX_ATTEMPTS:
@@ -194,7 +200,7 @@ class BatchedApplier:
             row = answer[i] if op == "create" and isinstance(answer, list) and i < len(answer) else None
             if isinstance(row, dict) and row.get("errorcode"):  # local_lmsbridge_create_users: this row alone
                 self.books.fail(a, message=str(row.get("message") or ""), errorcode=str(row["errorcode"]),
-                                hint=HINTS.get((entity, op), ""))
+                                hint=_lang_hint(HINTS.get((entity, op), ""), params, str(row["errorcode"])))
                 continue
             if row is not None:
                 new_id = int(row["id"])
