@@ -79,6 +79,9 @@ def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) ->
         made = sum(1 for s in certs.published.values() if s != "unchanged")
         echo(f"   Published to the site's public verification page: {made} new or changed"
              + (f", e.g. {verify_url(sb.url, certs.issued[0].certificate.code)}" if certs.issued else ""))
+        badges = sb.db.scalar("SELECT COUNT(*) FROM badge_issued")  # what the site holds, not what was asked
+        echo(f"   In Moodle for their learners: {len(certs.pdfs)} PDFs on their \"My certificates\" page, "
+             f"{badges} programme badges issued with them")
         for problem in certs.problems:
             echo(f"   problem: {problem}")
     codes = [first.exit_code, second.exit_code, third.exit_code]

@@ -84,4 +84,5 @@ def manifest_xml(*, version: str, module_id: str, lang: str, title: str, module_
             el(resource, "file", href=f)
         if key == "sco":
             el(resource, "dependency", identifierref=ids["assets"])
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -28,7 +28,7 @@ ItemId = Annotated[str, Field(pattern=ITEM_ID_PATTERN)]
 Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
 
 
-def _check_languages(value: dict, info: ValidationInfo) -> dict:
+def _check_languages(value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
     """Every declared language must be present, and no other (a stray key is usually a typo)."""
     languages = (info.context or {}).get("languages")
     if languages is None:

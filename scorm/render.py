@@ -11,6 +11,7 @@ from functools import cache
 from html import escape
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
+from typing import Any
 
 from markdown_it import MarkdownIt
 
@@ -114,7 +115,8 @@ def _markdown(module: Module, lang: str, body: str) -> str:
         for child in tok.children or []:
             if child.type == "image":
                 child.attrs["src"] = media_path(module, lang, str(child.attrs["src"])) or child.attrs["src"]
-    return markdown_parser().renderer.render(tokens, markdown_parser().options, {})
+    html: str = markdown_parser().renderer.render(tokens, markdown_parser().options, {})
+    return html
 
 
 def _attr(value: object) -> str:
@@ -202,7 +204,7 @@ def _correct(q: Question, languages: list[str]) -> object:
     return [[p.source, p.target] for p in q.pairs]
 
 
-def config(module: Module, languages: list[str], version: str) -> dict:
+def config(module: Module, languages: list[str], version: str) -> dict[str, Any]:
     """The `#lmsbridge-config` JSON the runtime reads (CONTRACT.md)."""
     langs = {}
     for lang in languages:

@@ -68,7 +68,7 @@ _PATTERN_HINTS = {
 }
 
 
-def _where(loc: tuple, data: Any) -> str:
+def _where(loc: tuple[str | int, ...], data: Any) -> str:
     """Turns a pydantic location into words: ('questions', 2, 'options', 0, 'text') -> 'question q3, option b, text'."""
     parts: list[str] = []
     node, key = data, None
@@ -90,7 +90,7 @@ def _where(loc: tuple, data: Any) -> str:
     return ", ".join(parts) if parts else "(file)"
 
 
-def _validate(model: type[M], data: dict, path: Path, languages: list[str] | None) -> M:
+def _validate(model: type[M], data: dict[str, Any], path: Path, languages: list[str] | None) -> M:
     try:
         return model.model_validate(data, context={"languages": languages})
     except ValidationError as e:
@@ -104,7 +104,7 @@ def _validate(model: type[M], data: dict, path: Path, languages: list[str] | Non
         raise SourceError(problems) from None
 
 
-def _languages(raw: dict) -> list[str] | None:
+def _languages(raw: dict[str, Any]) -> list[str] | None:
     langs = raw.get("languages")
     return langs if isinstance(langs, list) and all(isinstance(x, str) for x in langs) else None
 
@@ -121,7 +121,8 @@ def _load_page(path: Path, module_dir: Path) -> Page:
     if not tokens or tokens[0].type != "heading_open" or tokens[0].tag != "h1":
         raise SourceError([f"{path}: the first line must be the page title as a level-1 heading (# Title)"])
     title = tokens[1].content.strip()
-    body = "".join(text.splitlines(keepends=True)[tokens[0].map[1]:])
+    heading_lines = tokens[0].map or [0, 1]  # a parsed heading always has its line span
+    body = "".join(text.splitlines(keepends=True)[heading_lines[1]:])
     level = 1
     for tok in tokens[1:2] + tokens[3:]:
         line = f"line {tok.map[0] + 1}" if tok.map else "a line"
@@ -201,7 +202,8 @@ def load_module(dir: Path) -> Module:
         pages = problems.collect(_load_pages, dir, languages)
     problems.raise_any()
     assert module is not None
-    return module.model_copy(update={"quiz": quiz, "pages": pages, "dir": dir})
+    complete: Module = module.model_copy(update={"quiz": quiz, "pages": pages, "dir": dir})
+    return complete
 
 
 def _load_framework(path: Path, languages: list[str]) -> Framework:

@@ -35,6 +35,9 @@ def test_one_command_builds_syncs_reports_and_certifies(demo: tuple[Path, str]) 
     assert pdfs and [p.with_suffix(".html") for p in pdfs] == certificates and pdfs[0].read_bytes()[:5] == b"%PDF-"
     assert f"({len(pdfs)} as PDF)" in text
     assert f"Published to the site's public verification page: {len(certificates)} new or changed, e.g. " in text
+    # Each learner finds the PDF and the programme's badge in Moodle itself.
+    assert (f'In Moodle for their learners: {len(pdfs)} PDFs on their "My certificates" page, '
+            f"{len(certificates)} programme badges issued with them") in text
     assert (out / "lmsbridge.prom").read_text(encoding="utf-8").rstrip().endswith("# EOF")
     # Names as the programmes spell them, not as Moodle escapes them for display.
     csv_text = (out / "report" / "report.csv").read_text(encoding="utf-8")

@@ -47,6 +47,10 @@ if (!$cert) {
     exit;
 }
 
+// The page speaks the certificate's language (a Lithuanian certificate, a Lithuanian page) when the site has it.
+if ($cert->lang !== current_language() && get_string_manager()->translation_exists($cert->lang, false)) {
+    force_current_language($cert->lang);
+}
 $title = get_string('verify_title', 'local_lmsbridge', s($cert->number));
 $PAGE->set_title($title);
 echo $OUTPUT->header();

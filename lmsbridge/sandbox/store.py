@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# Every id column AUTOINCREMENT (below): ids never reused after a delete, as with Moodle's database sequences.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS context (id INTEGER PRIMARY KEY, contextlevel INTEGER, instanceid INTEGER,
@@ -98,7 +99,7 @@ CREATE TABLE IF NOT EXISTS course_completions (courseid INTEGER, userid INTEGER,
 CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, contextid INTEGER, component TEXT, filearea TEXT,
     itemid INTEGER, filepath TEXT, filename TEXT, content BLOB, filesize INTEGER, userid INTEGER, author TEXT,
     timecreated INTEGER);
-"""
+""".replace("(id INTEGER PRIMARY KEY,", "(id INTEGER PRIMARY KEY AUTOINCREMENT,")
 
 # Columns added after the first release: a state file made before them gets them on open.
 ADDED_COLUMNS = (("grade_items", "locked", "INTEGER DEFAULT 0"),

@@ -42,7 +42,7 @@ def validate_package(path: Path, *, schemas: Path | None = None, limits: Limits 
     limits = limits or Limits()
     findings = Findings()
     source = kind_of(path)
-    report = ValidationReport(package=str(path), source=source)  # type: ignore[arg-type]
+    report = ValidationReport(package=str(path), source=source)
 
     def visit(name: str, data: bytes) -> None:
         for hit in remote.scan_file(name, data):

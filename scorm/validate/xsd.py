@@ -43,7 +43,7 @@ def _imports(version: str) -> list[tuple[str, str]]:
     return found
 
 
-class _OfflineResolver(etree.Resolver):
+class _OfflineResolver(etree.Resolver):  # type: ignore[misc]  # lxml ships no type stubs
     def __init__(self, schemas: Path) -> None:
         super().__init__()
         self.xml_xsd = schemas / "w3c" / "xml.xsd"

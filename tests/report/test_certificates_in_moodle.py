@@ -76,7 +76,9 @@ def test_the_printed_qr_code_opens_the_public_page(seeded: Seeded, issued: Any, 
     # Anyone opens it: no token, no cookie.
     answer = requests.get(url, timeout=10)
     assert answer.status_code == 200
-    assert "Valid: this certificate was issued by this site." in answer.text
+    # In the certificate's language, labels included: a Lithuanian verifier reads Lithuanian.
+    assert '<html lang="lt">' in answer.text and "Galioja: šį sertifikatą išdavė ši svetainė." in answer.text
+    assert "<dt>Išdavimo data</dt>" in answer.text and "Date of issue" not in answer.text
     assert "Rūta Žukauskaitė" in answer.text and ruta["number"] in answer.text
     assert "Socialinė klasterystė viešajame sektoriuje" in answer.text and "Pažymėjimas" in answer.text
 
@@ -143,8 +145,8 @@ def test_revoked_then_the_page_says_so(seeded: Seeded, issued: Any, browser: Any
     assert re.search(rf"{emp['number']} revoked on \d{{4}}-\d\d-\d\d: grade corrected", output)
     url = page_url(seeded, (out / "executive-management" / f"{emp['number']}.html").read_text(encoding="utf-8"))
     answer = requests.get(url, timeout=10)
-    assert re.search(r"Revoked on \d{4}-\d\d-\d\d: grade corrected\. This certificate is no longer valid\.",
-                     answer.text) and "Valid:" not in answer.text
+    assert re.search(r"Återkallat \d{4}-\d\d-\d\d: grade corrected\. Certifikatet är inte längre giltigt\.",
+                     answer.text) and "Giltigt:" not in answer.text, "the Swedish programme's page, in Swedish"
     # The issuer's own check agrees; revoking twice changes nothing; a later run neither reprints nor renumbers.
     code, output = cli_run(seeded, state, "verify", url.split("c=")[1])
     assert code == 1 and "invalid: revoked on" in output and "grade corrected" in output
@@ -157,7 +159,7 @@ def test_revoked_then_the_page_says_so(seeded: Seeded, issued: Any, browser: Any
     # Readable on a phone: the verifier's view, looked at.
     phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     phone.goto(url)
-    assert phone.locator(".status").inner_text().startswith("Revoked on")
+    assert phone.locator(".status").inner_text().startswith("Återkallat")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(SHOTS / "public-page-revoked-phone.png"), full_page=True)
     ruta = page_url(seeded, (out / "social-clustering" / f"{got['sc000001']['number']}.html").read_text("utf-8"))

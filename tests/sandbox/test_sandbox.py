@@ -200,3 +200,18 @@ def test_cli_prints_url_and_token_and_stops_on_sigterm(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "stopped" in out
     assert out.count("clitoken123") == 0  # printed once, in the lines read above
+
+
+def test_ids_are_never_reused_after_a_delete(sb: Sandbox) -> None:
+    """As Moodle's database sequences: a course made after the newest one was deleted gets a new id, so nothing
+    left behind that names the old id (a group, a cached id in a state dir) can be mistaken for the new course's."""
+    first = sb.db.create_course(fullname="C", shortname="C", category=1)
+    made = rest(sb, "core_group_create_groups", {"groups[0][courseid]": str(first), "groups[0][name]": "G",
+                                                 "groups[0][description]": "", "groups[0][idnumber]": "g-1"}).json()
+    assert made[0]["courseid"] == first
+    assert rest(sb, "core_course_delete_courses", {"courseids[0]": str(first)}).json() == {"warnings": []}
+    second = sb.db.create_course(fullname="C", shortname="C", category=1)
+    assert second > first
+    again = rest(sb, "core_group_create_groups", {"groups[0][courseid]": str(second), "groups[0][name]": "G",
+                                                  "groups[0][description]": "", "groups[0][idnumber]": "g-1"}).json()
+    assert again[0]["courseid"] == second

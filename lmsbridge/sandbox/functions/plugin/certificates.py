@@ -8,7 +8,9 @@ certificate by its code and says valid or revoked (with date and reason), or tha
 from __future__ import annotations
 
 import re
+from functools import cache
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from lmsbridge.sandbox.functions.badges import sync_certificate_badge
@@ -24,6 +26,20 @@ TABLE = """CREATE TABLE IF NOT EXISTS local_lmsbridge_cert (id INTEGER PRIMARY K
 FIELDS = ("code", "userid", "fullname", "title", "programme", "issuer", "lang", "issued", "completed", "revoked",
           "revokedon", "reason")
 DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})?$")
+LANG = Path(__file__).resolve().parents[3] / "moodle_plugin" / "lang"
+PHP_STRING = re.compile(r"^\$string\['([^']+)'\] = '((?:[^'\\]|\\.)*)';$", re.M)
+
+
+@cache
+def strings(lang: str) -> dict[str, str]:
+    """The plugin's own strings (lang/<lang>/local_lmsbridge.php over lang/en/), as v.php reads them."""
+    out: dict[str, str] = {}
+    for code in dict.fromkeys(("en", lang)):
+        path = LANG / code / "local_lmsbridge.php"
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            out |= {k: re.sub(r"\\(.)", r"\1", v) for k, v in PHP_STRING.findall(text)}
+    return out
 
 
 @function("local_lmsbridge_publish_certificates", {"certificates": Multiple(Single({
@@ -61,24 +77,29 @@ def publish_certificates(call: Call, certificates: list[dict[str, Any]]) -> dict
 
 
 def public_page(store: Store, code: str) -> tuple[int, str]:
-    """v.php?c=CODE: (HTTP status, page). Readable on a phone; nothing but this certificate is shown."""
+    """v.php?c=CODE: (HTTP status, page) in the certificate's language. Readable on a phone; nothing but this
+    certificate is shown."""
     store.execute(TABLE)
     wanted = "".join(ch for ch in code.upper() if ch.isalnum())
     row = store.one("SELECT * FROM local_lmsbridge_cert WHERE code = ?", wanted) if len(wanted) == 20 else None
     if row is None:
-        return 404, page("Certificate not found", '<p class="status invalid">No certificate with this code was '
-                         "issued on this site.</p>")
+        text = strings("en")
+        return 404, page(text["verify_notfoundtitle"], f'<p class="status invalid">{escape(text["verify_notfound"])}'
+                         "</p>")
+    lang = row["lang"] if (LANG / str(row["lang"])).is_dir() else "en"
+    text = strings(lang)
     if row["revoked"]:
-        status = (f'<p class="status revoked">Revoked on {escape(row["revokedon"])}: {escape(row["reason"])}. '
-                  "This certificate is no longer valid.</p>")
+        said = text["verify_revoked"].replace("{$a->date}", row["revokedon"]).replace("{$a->reason}", row["reason"])
+        status = f'<p class="status revoked">{escape(said)}</p>'
     else:
-        status = '<p class="status valid">Valid: this certificate was issued by this site.</p>'
-    facts = [("Awarded to", row["fullname"]), ("Certificate", row["title"]), ("Programme", row["programme"]),
-             ("Issued by", row["issuer"]), ("Date of issue", row["issued"]), ("Completed", row["completed"]),
-             ("Certificate no.", row["number"])]
+        status = f'<p class="status valid">{escape(text["verify_valid"])}</p>'
+    facts = [(text["verify_awardedto"], row["fullname"]), (text["verify_certificate"], row["title"]),
+             (text["verify_programme"], row["programme"]), (text["verify_issuer"], row["issuer"]),
+             (text["verify_issued"], row["issued"]), (text["verify_completed"], row["completed"]),
+             (text["verify_number"], row["number"])]
     body = status + '<dl class="facts">' + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>"
                                                    for k, v in facts if v) + "</dl>"
-    return 200, page(f"Certificate {row['number']}", body)
+    return 200, page(text["verify_title"].replace("{$a}", row["number"]), body, lang)
 
 
 CSS = """body{font-family:system-ui,sans-serif;margin:0;padding:1rem;color:#1f2328;background:#f6f8fa}
@@ -88,7 +109,7 @@ h1{font-size:1.4rem;margin:0 0 .75rem}.status{font-weight:600;padding:.6rem .8re
 dt{color:#57606a;font-size:.85rem;margin-top:.6rem}dd{margin:0;font-size:1.05rem;overflow-wrap:anywhere}"""
 
 
-def page(title: str, body: str) -> str:
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+def page(title: str, body: str, lang: str = "en") -> str:
+    return (f'<!doctype html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title><style>{CSS}</style>'
             f'</head><body><main id="certificate-verification"><h1>{escape(title)}</h1>{body}</main></body></html>\n')
