@@ -36,7 +36,7 @@ def made(admin: MoodleClient) -> Iterator[dict[str, Any]]:
         "email": f"lmsb-bulk-old-{sfx}@example.invalid", "idnumber": f"bulk-old-{sfx}"}]})
     out: dict[str, Any] = {"sfx": sfx, "course": course, "existing": existing["id"], "users": [existing["id"]]}
     yield out
-    admin.call("core_course_delete_courses", {"courseids": [course]})
+    admin.call("core_course_delete_courses", {"courseids": [course] + ([out["twin"]] if "twin" in out else [])})
     admin.call("core_user_delete_users", {"userids": out["users"]})
 
 
@@ -132,6 +132,17 @@ def test_enrol_users_enrols_suspends_and_reactivates(site: Site, admin: MoodleCl
     admin.call("local_lmsbridge_enrol_users", {"enrolments": [
         {"roleid": STUDENT_ROLE, "userid": everyone[0], "courseid": course, "suspend": 0}]})
     assert [u for u, _ in enrolled(admin, course, 1)] == everyone
+    # New enrolments (written in bulk) and changes (through enrol_user) end as core's: suspended, dated, repeated.
+    twin = make_course(admin, f"bulk-twin-{made['sfx']}")
+    made["twin"] = twin
+    for function, where in (("enrol_manual_enrol_users", twin), ("local_lmsbridge_enrol_users", course)):
+        admin.call(function, {"enrolments": [
+            {"roleid": STUDENT_ROLE, "userid": everyone[0], "courseid": where, "suspend": 1},  # a change
+            {"roleid": STUDENT_ROLE, "userid": everyone[1], "courseid": where, "timeend": 2_000_000_000},
+            {"roleid": STUDENT_ROLE, "userid": everyone[1], "courseid": where, "suspend": 1},
+            {"roleid": STUDENT_ROLE, "userid": everyone[2], "courseid": where}]})
+    assert enrolled(admin, course, 1) == enrolled(admin, twin, 1) == [(everyone[2], [STUDENT_ROLE])]
+    assert enrolled(admin, course, 0) == enrolled(admin, twin, 0)
     with pytest.raises(MoodleAPIError):  # as core: a course that does not exist fails the call
         admin.call("local_lmsbridge_enrol_users", {"enrolments": [
             {"roleid": STUDENT_ROLE, "userid": everyone[0], "courseid": 987654321}]})

@@ -84,7 +84,7 @@ def create_users(call: Call, users: list[dict[str, Any]]) -> list[dict[str, Any]
     "timeend": Value(INT, OPTIONAL), "suspend": Value(INT, OPTIONAL)}))}, write=True, rows="enrolments",
     component=PLUGIN_COMPONENT)
 def enrol_users(call: Call, enrolments: list[dict[str, Any]]) -> None:
-    return core_enrol_users(call, enrolments)  # the same checks and effect; the PHP makes them once per course
+    return core_enrol_users(call, enrolments)  # the same checks and effect (the PHP's cost differs, not its result)
 
 
 @function("local_lmsbridge_get_users", {"field": Value(ALPHA), "values": Multiple(Value(RAW))}, write=False,
