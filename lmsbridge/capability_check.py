@@ -12,7 +12,7 @@ from typing import Protocol
 
 from lmsbridge.capabilities import SYNC_USER_CAPABILITIES, capability_hint
 from lmsbridge.moodle import PLUGIN_CHECK_FUNCTION as CHECK_FUNCTION
-from lmsbridge.moodle import MoodleClient, MoodleError
+from lmsbridge.moodle import MoodleClient, MoodleError, calls
 
 NOT_CHECKED = (f"the sync user's capabilities were not checked: the token's service lacks {CHECK_FUNCTION} (add it "
                "with the companion plugin's other functions)")
@@ -27,8 +27,8 @@ class Report(Protocol):
 
 def missing_capabilities(client: MoodleClient) -> list[str]:
     """The capabilities of the README's list that the token's user lacks (in the list's order)."""
-    answer = client.call(CHECK_FUNCTION, {"capabilities": list(SYNC_USER_CAPABILITIES)}, read=True)
-    allowed = {c.get("name") for c in answer.get("capabilities", []) if c.get("allowed")}
+    answer = client.send(calls.plugin_check_capabilities(SYNC_USER_CAPABILITIES))
+    allowed = {c.name for c in answer.capabilities if c.allowed}
     return [c for c in SYNC_USER_CAPABILITIES if c not in allowed]
 
 

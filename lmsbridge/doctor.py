@@ -26,6 +26,7 @@ from lmsbridge.moodle import (
     Transport,
     TransportError,
     WebServicesDisabled,
+    calls,
 )
 from lmsbridge.plugin_zip import DOCTOR_HINT
 
@@ -70,7 +71,7 @@ def check_site(info: SiteInfo, report: DoctorReport) -> None:
     have = info.function_names
     report.missing_required = [f for f in REQUIRED_FUNCTIONS if f not in have]
     report.missing_optional = [f for f in PLUGIN_FUNCTIONS if f not in have]
-    report.plugin_installed = any(f.startswith("local_lmsbridge_") for f in have)
+    report.plugin_installed = any(f.startswith(calls.PLUGIN_PREFIX) for f in have)
     if report.missing_required:
         report.problems.append(
             f"the token's service lacks {len(report.missing_required)} function(s) lmsbridge needs")

@@ -5,6 +5,7 @@ speaks HTTP, and the planner does no I/O."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,32 @@ def test_boundaries() -> None:
     planner = reach("lmsbridge.sync.planner", edges) | {"lmsbridge.sync.planner"}
     assert not [n for n in planner if n.startswith(("lmsbridge.moodle", "lmsbridge.sync.reader",
                                                        "lmsbridge.sync.apply", "lmsbridge.sync.journal"))]
+
+
+# A web-service function's name: its component (core, an enrol/gradereport/mod/tool plugin, a local plugin), then
+# at least two words: "local_lmsbridge" (the plugin's component) is not one.
+FUNCTION_NAME = re.compile(r"(core|local|enrol|gradereport|mod|tool)_[a-z0-9]+_[a-z0-9_]*[a-z0-9]")
+# Moodle's API lives in lmsbridge/moodle/; the sandbox imitates its server side, the plugin is its PHP.
+API_SPEAKERS = ("lmsbridge.moodle", "lmsbridge.sandbox", "lmsbridge.moodle_plugin")
+
+
+def test_function_names_only_in_the_moodle_package() -> None:
+    """Every web-service function name (and so every call's parameters) is written in lmsbridge/moodle/ only:
+    the rest of the code calls it through lmsbridge.moodle's typed methods and ``calls``."""
+    found = []
+    for name, path in modules().items():
+        if not name.startswith("lmsbridge") or name.startswith(API_SPEAKERS):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and FUNCTION_NAME.fullmatch(node.value):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value}")
+    assert found == []
+
+
+def test_function_lists_derive_from_the_moodle_package() -> None:
+    """The doctor's list and the plugin zip's services are lmsbridge.moodle's lists, not copies."""
+    from lmsbridge import doctor, moodle, plugin_zip
+
+    assert doctor.REQUIRED_FUNCTIONS is moodle.REQUIRED_FUNCTIONS
+    assert doctor.PLUGIN_FUNCTIONS is moodle.PLUGIN_FUNCTIONS
+    assert plugin_zip.SERVICE_FUNCTIONS is moodle.PLUGIN_SERVICE_FUNCTIONS

@@ -1,18 +1,22 @@
 """The one Moodle web-services client: the only place in lmsbridge that speaks HTTP to Moodle.
 
-    from lmsbridge.moodle import MoodleClient, MoodleError
+    from lmsbridge.moodle import MoodleClient, MoodleError, calls
     with MoodleClient("https://moodle.example.org", token) as moodle:
         info = moodle.get_site_info()
         users = moodle.get_users_by_field("idnumber", ["emp-1", "emp-2"])
-        moodle.call("core_course_update_courses", {"courses": [{"id": 2, "fullname": "New"}]})
+        moodle.send(calls.update_courses([{"id": 2, "fullname": "New"}]))  # a Call value, sent
 
 Private modules by concern: ``_encoding`` (PHP bracket parameters), ``_transport`` (the HTTP seam),
 ``_exceptions`` (the error tree), ``_decode`` (answers -> results or errors), ``_batching`` (max_input_vars),
-``_functions`` (read/write classification), ``_models`` (typed results), ``_api`` (typed calls per family),
-``_settings`` (where Moodle is, from the environment).
+``_functions`` (read/write classification), ``_models`` (typed results; ``_plugin_models`` the plugin's),
+``_api`` (typed calls per family),
+``_settings`` (where Moodle is, from the environment), ``_call`` (a call as a value). The public ``calls``
+builds every call lmsbridge sends (the typed methods' too): each function's name and parameter shape live there.
 """
 
+from . import calls
 from ._batching import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_VARS, DEFAULT_VAR_FRACTION, split_batches
+from ._call import Call
 from ._client import MoodleClient, warnings_of
 from ._decode import plain_text
 from ._encoding import encode_params
@@ -76,7 +80,7 @@ from ._settings import DEFAULT_CONCURRENCY, MoodleSettings
 from ._transport import ConnectionLost, Request, RequestsTransport, Response, Transport
 
 __all__ = [
-    "MoodleClient", "MoodleSettings", "DEFAULT_CONCURRENCY",
+    "MoodleClient", "MoodleSettings", "Call", "calls", "DEFAULT_CONCURRENCY",
     "BatchResult", "RetryPolicy", "warnings_of", "plain_text", "encode_params",
     "split_batches", "is_read",
     "READ_FUNCTIONS", "CREATE_LIST_PARAM", "REQUIRED_FUNCTIONS", "SYNC_FUNCTIONS", "COMPETENCY_FUNCTIONS",

@@ -7,16 +7,18 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from urllib3 import encode_multipart_formdata
 
 from ._api import FamilyCalls
 from ._batching import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_VARS, DEFAULT_VAR_FRACTION, split_batches
+from ._call import Call
 from ._decode import UPLOAD, decode_rest, decode_upload
 from ._encoding import form_body, rest_pairs
 from ._exceptions import (
     ConnectError,
+    MoodleAPIError,
     RequestTimeout,
     RequestTooLarge,
     ServerError,
@@ -27,13 +29,14 @@ from ._exceptions import (
 from ._functions import CREATE_LIST_PARAM, is_read
 from ._models import BatchResult, MoodleWarning, UploadResult
 from ._redact import redact, register, register_params
-from ._retry import RetryPolicy
+from ._retry import REPEATABLE_ERRORS, RetryPolicy
 from ._transport import Request, RequestsTransport, Response, Transport
 
 if TYPE_CHECKING:
     from ._settings import MoodleSettings
 
 log = logging.getLogger("lmsbridge.moodle")
+T = TypeVar("T")
 
 
 def warnings_of(data: Any) -> list[MoodleWarning]:
@@ -134,14 +137,34 @@ class MoodleClient(FamilyCalls):
             self.connect_timeout,
             self.timeout,
         )
-        response = self._send(request, function=function, read=read)
-        log.debug("%s: %d variables, %d bytes -> HTTP %d, %d bytes in %.0f ms", function, len(pairs), len(body),
-                  response.status, len(response.content), response.elapsed_s * 1000)
-        data = decode_rest(response, function=function, secret=self.__token, write=not read)
+
+        def once() -> Any:
+            response = self._send(request, function=function, read=read)
+            log.debug("%s: %d variables, %d bytes -> HTTP %d, %d bytes in %.0f ms", function, len(pairs),
+                      len(body), response.status, len(response.content), response.elapsed_s * 1000)
+            return decode_rest(response, function=function, secret=self.__token, write=not read)
+
+        data = self._repeating_races(once, function)
         self._check_count(function, params, data)
         for warning in warnings_of(data):
             log.warning("%s: Moodle warning: %s", function, redact(str(warning)))
         return data
+
+    def send(self, call: Call[T]) -> T:
+        """Send one call (built by ``lmsbridge.moodle.calls``) and parse its answer."""
+        return call.parse(self.call(call.function, call.params, read=call.read))
+
+    def batches(self, call: Call[T]) -> list[Call[T]]:
+        """``call`` split on its list parameter into requests within the variable and size budget."""
+        if not call.list_param:
+            return [call]
+        return [call.with_items(b) for b in split_batches(call.function, call.list_param, call.items,
+                                                           params=call.fixed, max_vars=self.var_budget,
+                                                           max_bytes=self.max_body_bytes)]
+
+    def send_batched(self, call: Call[Any]) -> BatchResult:
+        """``call`` in batches on its list parameter (see call_batched)."""
+        return self.call_batched(call.function, call.list_param, call.items, params=call.fixed, read=call.read)
 
     def call_batched(
         self,
@@ -196,10 +219,25 @@ class MoodleClient(FamilyCalls):
         body, content_type = encode_multipart_formdata(fields)
         request = Request("POST", self._upload_url, {"Content-Type": content_type, "Accept": "application/json"},
                           body, self.connect_timeout, self.timeout)
-        response = self._send(request, function=UPLOAD, read=False)
-        return decode_upload(response, secret=self.__token)
+        return self._repeating_races(
+            lambda: decode_upload(self._send(request, function=UPLOAD, read=False), secret=self.__token), UPLOAD)
 
     # --- internals ---
+
+    def _repeating_races(self, once: Callable[[], T], function: str) -> T:
+        """``once()``, again (after the policy's delay) while Moodle answers with an error that says nothing was
+        stored (REPEATABLE_ERRORS); the last attempt's error is raised."""
+        for attempt in range(self.retry.race_retries + 1):
+            try:
+                return once()
+            except MoodleAPIError as exc:
+                if exc.errorcode not in REPEATABLE_ERRORS or attempt == self.retry.race_retries:
+                    raise
+                delay = self.retry.delay(attempt)
+                log.info("%s: Moodle's file pool raced a parallel call (%s); sending again in %.2f s", function,
+                         exc.errorcode, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")
 
     def _send(self, request: Request, *, function: str, read: bool) -> Response:
         last: TransportError | None = None

@@ -15,7 +15,7 @@ import segno
 
 from lmsbridge.moodle import PLUGIN_CERTIFICATE_FUNCTION as PUBLISH_FUNCTION
 from lmsbridge.moodle import PLUGIN_CERTIFICATE_PDF_FUNCTION as PDF_FUNCTION
-from lmsbridge.moodle import MoodleClient, MoodleError
+from lmsbridge.moodle import MoodleClient, MoodleError, calls
 from lmsbridge.report.registry import Certificate, Revocation, normalise_code
 
 VERIFY_PATH = "/local/lmsbridge/v.php"
@@ -48,11 +48,11 @@ def publish(client: MoodleClient, rows: list[dict[str, Any]]) -> tuple[dict[str,
     if not rows:
         return {}, ""
     try:
-        answer = client.call(PUBLISH_FUNCTION, {"certificates": rows})
+        answer = client.send(calls.plugin_publish_certificates(rows))
     except MoodleError as exc:
         return {}, (f"certificates not published to Moodle ({PUBLISH_FUNCTION}: {exc}); install or upgrade the "
                     "companion plugin (lmsbridge moodle-plugin) and add the function to the sync user's service")
-    return {r["number"]: r["status"] for r in answer.get("certificates", [])}, ""
+    return {r.number: r.status for r in answer.certificates}, ""
 
 
 def store_pdfs(client: MoodleClient, pdfs: dict[str, Path]) -> tuple[dict[str, str], str]:
@@ -63,7 +63,7 @@ def store_pdfs(client: MoodleClient, pdfs: dict[str, Path]) -> tuple[dict[str, s
     for number, path in sorted(pdfs.items()):
         try:
             draft = client.upload([path])
-            done[number] = str(client.call(PDF_FUNCTION, {"number": number, "draftitemid": draft.itemid})["status"])
+            done[number] = client.send(calls.plugin_store_certificate_pdf(number, draft.itemid)).status
         except MoodleError as exc:
             return done, (f"certificate PDFs not stored in Moodle ({PDF_FUNCTION}: {exc}); upgrade the companion "
                           "plugin (lmsbridge moodle-plugin) and add the function to the sync user's service")

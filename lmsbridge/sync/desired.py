@@ -7,17 +7,27 @@ from (`file:line`), so that every planned action and every failure can point bac
 from __future__ import annotations
 
 import html
-import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from lmsbridge.sync.keys import (
+    GradeKey,
+    GroupKey,
+    Pair,
+    category_idnumber,
+    course_shortname,
+    group_idnumber,
+    intake_idnumber,
+    own,
+    slug,  # noqa: F401 - re-exported (a group's idnumber is a slug of its name)
+)
+from lmsbridge.sync.problem import Problem
 from lmsbridge.sync.sources.delivery import ConfigError, Delivery
 from lmsbridge.sync.sources.results import ResultRow
-from lmsbridge.sync.sources.roster import Roster, RosterRow, RowProblem
+from lmsbridge.sync.sources.roster import Roster, RosterRow
 
 DEFAULT_PREFIX = "lmsb-"
 
@@ -58,6 +68,11 @@ class DUser:  # slotted: one per participant
     institution: str = ""
     department: str = ""
     source: str = ""
+
+
+# A participant's account as the sync keeps it in line: every field of DUser but its key and source (the
+# roster's columns, less the idnumber; the planner compares and updates exactly these).
+PROFILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(DUser) if f.name not in ("idnumber", "source"))
 
 
 class DCohort(BaseModel):
@@ -176,15 +191,9 @@ class DesiredState(BaseModel):
     groups: dict[str, DGroup] = {}  # key "course/group idnumber"
     group_members: dict[str, dict[str, str]] = {}  # group key -> user idnumber -> source
     enrolments: dict[str, DEnrolment] = {}  # key "course|user"
-    problems: list[RowProblem] = []
+    problems: list[Problem] = []
     roster_rows: int = 0
     held: dict[str, str] = {}  # user idnumber -> "file:line" of a broken row: that participant is left as is
-
-
-def slug(text: str) -> str:
-    """ASCII key of a free text (an institution name, a country): 'Biržų rajono savivaldybė' -> 'birzu-rajono-…'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "x"
 
 
 def _section_summary(d: Delivery, c: DCourse, events: list[str]) -> str:
@@ -198,19 +207,15 @@ def _section_summary(d: Delivery, c: DCourse, events: list[str]) -> str:
     return out
 
 
-def own(prefix: str, key: str) -> str:
-    return key if key.startswith(prefix) else prefix + key
-
-
 def course_plan(delivery: Delivery, prefix: str) -> list[DCourse]:
     """The courses of a programme: per intake, per module (and per language when the programme says so)."""
     courses = []
-    category = own(prefix, f"cat-{delivery.code}")
+    category = category_idnumber(prefix, delivery.code)
     for intake in delivery.intakes:
         for position, module in enumerate(delivery.modules, start=1):
             langs = delivery.languages if delivery.per_language else [delivery.languages[0]]
             for lang in langs:
-                short = f"{delivery.code}-{intake.id}-{module.id}" + (f"-{lang}" if delivery.per_language else "")
+                short = course_shortname(delivery.code, intake.id, module.id, lang if delivery.per_language else "")
                 start, end = intake.dates_of(module.id)
                 title = module.title.get(lang) or next(iter(module.title.values()), module.id)
                 label = intake.name or intake.id
@@ -233,14 +238,14 @@ def build_desired(deliveries: list[Delivery], roster: Roster, *, prefix: str = D
         cat = d.category
         parent = ""
         if cat.parent:
-            parent = own(prefix, f"cat-{cat.parent}")
+            parent = category_idnumber(prefix, cat.parent)
             known = state.categories.get(parent)
             name = cat.parent_name or cat.parent
             if known and known.name != name:
                 raise ConfigError(f"{d.source}: parent category {cat.parent!r} is named {name!r} here but "
                                   f"{known.name!r} in {known.source}")
             state.categories.setdefault(parent, DCategory(idnumber=parent, name=name, source=d.source))
-        cid = own(prefix, f"cat-{d.code}")
+        cid = category_idnumber(prefix, d.code)
         state.categories[cid] = DCategory(
             idnumber=cid, name=cat.name or d.title.get(d.languages[0], d.programme), parent=parent,
             description=cat.description or d.summary.get(d.languages[0], ""), source=d.source)
@@ -254,7 +259,7 @@ def build_desired(deliveries: list[Delivery], roster: Roster, *, prefix: str = D
                                          source=d.source)
         if "intake" in d.cohorts:
             for intake in d.intakes:
-                key = own(prefix, f"{d.code}-{intake.id}")
+                key = intake_idnumber(prefix, d.code, intake.id)
                 state.cohorts[key] = DCohort(
                     idnumber=key, name=f"{d.title.get(d.languages[0], d.programme)} {intake.name or intake.id}",
                     source=d.source)
@@ -269,15 +274,13 @@ def _add_row(state: DesiredState, row: RosterRow, by_programme: dict[str, Delive
              default_auth: str) -> None:
     u = row.user
     uid = own(prefix, u["idnumber"])
-    user = DUser(idnumber=uid, username=u["username"], firstname=u["firstname"], lastname=u["lastname"],
-                 email=u["email"], auth=u["auth"] or default_auth, lang=u["lang"], country=u["country"],
-                 institution=u["institution"], department=u["department"], source=row.source)
+    user = DUser(idnumber=uid, source=row.source, **{k: u[k] for k in PROFILE_FIELDS})
+    user.auth = user.auth or default_auth
     seen = state.users.get(uid)
     if seen is not None:
-        differs = [k for k in ("username", "firstname", "lastname", "email", "lang", "country", "institution",
-                               "department", "auth") if getattr(seen, k) != getattr(user, k)]
+        differs = [k for k in PROFILE_FIELDS if getattr(seen, k) != getattr(user, k)]
         if differs:
-            state.problems.append(RowProblem(
+            state.problems.append(Problem.in_row(
                 row.file, row.line, f"participant {u['idnumber']} differs from {seen.source} in "
                 f"{', '.join(differs)}; this row is skipped", "make the participant's details the same in "
                 "every row"))
@@ -298,7 +301,7 @@ def _add_row(state: DesiredState, row: RosterRow, by_programme: dict[str, Delive
         if "programme" in delivery.cohorts:
             state.cohort_members.setdefault(own(prefix, delivery.code), {}).setdefault(uid, row.source)
         if "intake" in delivery.cohorts:
-            key = own(prefix, f"{delivery.code}-{row.intake}")
+            key = intake_idnumber(prefix, delivery.code, row.intake)
             state.cohort_members.setdefault(key, {}).setdefault(uid, row.source)
     for ref in row.courses:
         course = by_short[ref.course]
@@ -317,14 +320,14 @@ def _add_row(state: DesiredState, row: RosterRow, by_programme: dict[str, Delive
 
 def _enrol(state: DesiredState, course: DCourse, uid: str, role: str, start: int, end: int, suspended: bool,
            source: str) -> None:
-    key = f"{course.idnumber}|{uid}"
+    key = str(Pair(course.idnumber, uid))
     state.enrolments.setdefault(key, DEnrolment(course=course.idnumber, user=uid, role=role, timestart=start,
                                                 timeend=end, suspended=suspended, source=source))
 
 
 def _group(state: DesiredState, course: str, name: str, uid: str, source: str, prefix: str) -> None:
-    gid = own(prefix, f"g-{slug(name)}")
-    key = f"{course}/{gid}"
+    gid = group_idnumber(prefix, name)
+    key = str(GroupKey(course, gid))
     state.groups.setdefault(key, DGroup(course=course, idnumber=gid, name=name, source=source))
     state.group_members.setdefault(key, {}).setdefault(uid, source)
 
@@ -338,18 +341,18 @@ def _extras(state: DesiredState, d: Delivery, category: str, prefix: str) -> Non
         idn = own(prefix, m.id)
         title = m.title.get(c.lang) or next(iter(m.title.values()), m.id)
         # One module per course: its activity in section 1, named as the module, so no section is left unnamed.
-        state.activities[f"{c.idnumber}|{idn}"] = DActivity(
+        state.activities[str(Pair(c.idnumber, idn))] = DActivity(
             course=c.idnumber, idnumber=idn, module=m.id, lang=c.lang or d.languages[0], section=1,
             name=title, intro=m.description.get(c.lang, ""), source=d.source)
         events = [e.name for e in d.events if m.id in e.modules]
-        state.sections[f"{c.idnumber}|1"] = DSection(
+        state.sections[str(Pair(c.idnumber, "1"))] = DSection(
             course=c.idnumber, section=1, name=title, summary=_section_summary(d, c, events), source=d.source)
         if d.completion == "modules":
             state.completion.setdefault(c.idnumber, []).append(idn)
         for e in d.events:
             if m.id in e.modules:
                 item = own(prefix, e.idnumber)
-                state.grade_items[f"{c.idnumber}|{item}"] = DGradeItem(
+                state.grade_items[str(Pair(c.idnumber, item))] = DGradeItem(
                     course=c.idnumber, idnumber=item, event=e.idnumber, name=e.name, grademax=e.grademax,
                     source=d.source)
     if d.alumni:
@@ -377,7 +380,7 @@ def add_results(state: DesiredState, rows: list[ResultRow], deliveries: list[Del
         items_of.setdefault(item.event, []).append(item)
     for row in rows:
         def bad(message: str, hint: str) -> None:
-            state.problems.append(RowProblem(row.file, row.line, message, hint))
+            state.problems.append(Problem.in_row(row.file, row.line, message, hint))
 
         event = events.get(row.event)
         if event is None:
@@ -398,13 +401,13 @@ def add_results(state: DesiredState, rows: list[ResultRow], deliveries: list[Del
             bad(f"grade {row.grade} is outside 0 to {event.grademax:g} of event {row.event}",
                 "correct the grade, or the event's grademax in its moodle.toml")
             continue
-        targets = [i for i in items_of.get(row.event, []) if f"{i.course}|{uid}" in state.enrolments]
+        targets = [i for i in items_of.get(row.event, []) if str(Pair(i.course, uid)) in state.enrolments]
         if not targets:
             bad(f"participant {row.participant!r} is not enrolled in a course of event {row.event}",
                 "check the participant's programme and intake in the roster")
             continue
         for item in targets:
-            key = f"{item.course}|{item.idnumber}|{uid}"
+            key = str(GradeKey(item.course, item.idnumber, uid))
             if key in state.grades:
                 bad(f"participant {row.participant!r} has a second result for event {row.event} "
                     f"(first at {state.grades[key].source}); this row is skipped", "keep one row per event")

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from lmsbridge.private_files import write_private
 from lmsbridge.sync.actual import Scope
+from lmsbridge.sync.problem import Problem as Problem  # re-exported: the plan carries it
 
 Entity = Literal["category", "course", "user", "cohort", "group", "enrolment", "cohort_member", "group_member",
                  "competency_framework", "competency", "course_competency", "activity", "grade_item", "grade",
@@ -69,22 +70,6 @@ class Action:
         if self.source:
             text += f"  <- {self.source}"
         return text
-
-
-class Problem(BaseModel):
-    """A row or object that cannot be synced as asked (the rest goes on); warnings only inform."""
-
-    severity: Literal["error", "warning"] = "error"
-    entity: str = ""
-    key: str = ""
-    source: str = ""
-    message: str
-    hint: str = ""
-    held: bool = False  # a participant held back by a broken roster row: left as Moodle has them
-
-    def __str__(self) -> str:
-        where = self.source or self.key or self.entity
-        return f"{where}: {self.message}" + (f" Hint: {self.hint}" if self.hint else "")
 
 
 class Skipped(BaseModel):

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
 
-from lmsbridge.moodle import MoodleClient, NotFound, plain_text, split_batches
+from lmsbridge.moodle import Call, MoodleClient, NotFound, calls, plain_text
 from lmsbridge.sync.actual import (
     AActivity,
     ACategory,
@@ -32,6 +33,8 @@ from lmsbridge.sync.actual import (
 )
 from lmsbridge.sync.keys import GroupKey, Pair
 
+T = TypeVar("T")
+
 
 class _Counter:
     """Counts the read calls (for the benchmark's budget) and runs them in a bounded pool."""
@@ -39,17 +42,15 @@ class _Counter:
     def __init__(self, client: MoodleClient, concurrency: int) -> None:
         self.client, self.concurrency, self.n = client, max(1, concurrency), 0
 
-    def call(self, function: str, params: dict[str, Any] | None = None) -> Any:
+    def call(self, call: Call[T]) -> T:
         self.n += 1
-        return self.client.call(function, params or {}, read=True)
+        return self.client.send(replace(call, read=True))
 
-    def batched(self, function: str, list_param: str, items: list[Any], params: dict[str, Any] | None = None
-                ) -> list[Any]:
-        if not items:
+    def batched(self, call: Call[Any]) -> list[Any]:
+        """A list read split for max_input_vars, the batches sent a bounded number at a time, answers joined."""
+        if not call.items:
             return []
-        batches = split_batches(function, list_param, items, params=params, max_vars=self.client.var_budget,
-                                max_bytes=self.client.max_body_bytes)
-        answers = self.map(lambda b: self.call(function, {**(params or {}), list_param: b}), batches)
+        answers = self.map(self.call, self.client.batches(call))
         out: list[Any] = []
         for a in answers:
             out.extend(a if isinstance(a, list) else [])
@@ -66,12 +67,11 @@ class _Counter:
 _s = plain_text  # short: applied to every string read
 
 
-def _users_by(r: _Counter, scope: Scope, field: str, values: Iterable[Any]) -> list[Any]:
+def _users_by(scope: Scope, field: str, values: list[Any]) -> Call[Any]:
     """Accounts by a field: with the plugin's local_lmsbridge_get_users in one query per call, else core's
     function (which builds every account's whole profile)."""
-    if "local_lmsbridge_get_users" in scope.bulk:
-        return r.batched("local_lmsbridge_get_users", "values", list(values), {"field": field})
-    return r.batched("core_user_get_users_by_field", "values", list(values), {"field": field})
+    bulk = calls.plugin_get_users(field, values)
+    return bulk if bulk.function in scope.bulk else calls.get_users_by_field(field, values)
 
 
 def _shown(raw: dict[str, Any], field: str) -> str | None:
@@ -100,7 +100,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     state = ActualState(prefix=prefix)
 
     # Categories: every category in one call; ours are those with our prefix.
-    for raw in r.call("core_course_get_categories", {"addsubcategories": 0}) or []:
+    for raw in r.call(calls.get_categories(addsubcategories=False)) or []:
         idn = _s(raw.get("idnumber"))
         if idn.startswith(prefix):
             state.categories[idn] = ACategory(id=raw["id"], idnumber=idn, name=_s(raw.get("name")),
@@ -111,17 +111,17 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     # Courses: those the journal knows, by id in one call; look-ups for the others.
     known = {v: k for k, v in scope.known_courses.items() if k in scope.courses}
     if known:
-        answer = r.call("core_course_get_courses_by_field", {"field": "ids", "value": ",".join(map(str, known))})
+        answer = r.call(calls.get_courses_by_field("ids", ",".join(map(str, known))))
         for raw in (answer or {}).get("courses", []):
             if known.get(raw["id"]) == _s(raw.get("idnumber")):
                 state.courses[raw["idnumber"]] = _course(raw)
     missing = [c for c in scope.courses if c not in state.courses]
 
     def look_up_course(idn: str) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
-        by_id = (r.call("core_course_get_courses_by_field", {"field": "idnumber", "value": idn}) or {}
+        by_id = (r.call(calls.get_courses_by_field("idnumber", idn)) or {}
                  ).get("courses", [])
         short = scope.course_shortnames.get(idn)
-        by_short = (r.call("core_course_get_courses_by_field", {"field": "shortname", "value": short}) or {}
+        by_short = (r.call(calls.get_courses_by_field("shortname", short)) or {}
                     ).get("courses", []) if short and not by_id else []
         return idn, by_id, by_short
 
@@ -134,7 +134,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
 
     # Users: the scope's (desired, and those lmsbridge managed before: leavers are found this way); then
     # accounts lmsbridge did not create, matched as the settings say, and those it adopted before.
-    for raw in _users_by(r, scope, "idnumber", sorted(scope.users)):
+    for raw in r.batched(_users_by(scope, "idnumber", sorted(scope.users))):
         user = _user(raw)
         state.users[user.idnumber] = user
     _match_existing(r, scope, state)
@@ -149,20 +149,21 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     # Course completion criteria of the courses whose activities are read (plugin), in one call.
     completion_of = [state.courses[c] for c in scope.activity_courses if c in state.courses] if scope.plugin else []
     if completion_of:
-        answer = r.call("local_lmsbridge_get_completion", {"courseids": [c.id for c in completion_of]}) or {}
+        answer = r.call(calls.plugin_get_completion([c.id for c in completion_of])) or {}
         by_id = {c.id: c.idnumber for c in completion_of}
         for part in answer.get("courses", []):
             state.completion[by_id[part["courseid"]]] = sorted(_s(a) for a in part.get("activities", []))
-        answer = r.call("local_lmsbridge_get_sections", {"courseids": [c.id for c in completion_of]}) or {}
+        answer = r.call(calls.plugin_get_sections([c.id for c in completion_of])) or {}
         for part in answer.get("courses", []):
             for s in part.get("sections", []):
-                state.sections[f"{by_id[part['courseid']]}|{s['section']}"] = [_s(s.get("name")), _s(s.get("summary"))]
+                state.sections[str(Pair(by_id[part["courseid"]], str(s["section"])))] = [_s(s.get("name")),
+                                                                                       _s(s.get("summary"))]
 
     # Groups of a course are read only when the journal does not know the ids of all the groups wanted there.
     known_groups = {k: v for k, v in scope.known_groups.items() if GroupKey.parse(k).course in state.courses}
 
     def read_groups(of: list[ACourse]) -> None:
-        for course, groups in r.map(lambda c: (c, r.call("core_group_get_course_groups", {"courseid": c.id}) or []),
+        for course, groups in r.map(lambda c: (c, r.call(calls.get_course_groups(c.id)) or []),
                                     of):
             for g in groups:
                 idn = _s(g.get("idnumber"))
@@ -180,19 +181,17 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     if state.groups:
         by_id = {g.id: g for g in state.groups.values()}
         try:
-            entries = r.batched("core_group_get_group_members", "groupids", sorted(by_id))
+            entries = r.batched(calls.get_group_members(sorted(by_id)))
         except NotFound:  # a remembered group is gone: read the groups of every course instead
             state.groups = {}
             read_groups(courses)
             by_id = {g.id: g for g in state.groups.values()}
-            entries = r.batched("core_group_get_group_members", "groupids", sorted(by_id))
+            entries = r.batched(calls.get_group_members(sorted(by_id)))
         for entry in entries:
             by_id[entry["groupid"]].members = sorted(entry.get("userids", []))
 
     # Cohorts: a search for the prefix, then members of ours.
-    found = r.call("core_cohort_search_cohorts", {"query": prefix, "context": {"contextlevel": "system",
-                                                                                "instanceid": 0},
-                                                   "includes": "all", "limitfrom": 0, "limitnum": 10000}) or {}
+    found = r.call(calls.search_cohorts(prefix)) or {}
     for raw in found.get("cohorts", []):
         idn = _s(raw.get("idnumber"))
         if idn.startswith(prefix):
@@ -200,17 +199,17 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
                                          description=_s(raw.get("description")))
     if state.cohorts:
         by_cid = {c.id: c for c in state.cohorts.values()}
-        for entry in r.batched("core_cohort_get_cohort_members", "cohortids", sorted(by_cid)):
+        for entry in r.batched(calls.get_cohort_members(sorted(by_cid))):
             by_cid[entry["cohortid"]].members = sorted(entry.get("userids", []))
 
     # Ours, enrolled or in our cohorts, but not asked for (leavers lmsbridge did not know of): read them too.
     known_ids = {u.id for u in state.users.values()}
     extra = {i for uid, i in state.enrolled_idnumbers.items() if i.startswith(prefix) and uid not in known_ids}
     members = {m for c in state.cohorts.values() for m in c.members} - known_ids - set(state.enrolled_idnumbers)
-    for raw in _users_by(r, scope, "idnumber", sorted(extra)):
+    for raw in r.batched(_users_by(scope, "idnumber", sorted(extra))):
         user = _user(raw)
         state.users[user.idnumber] = user
-    for raw in _users_by(r, scope, "id", sorted(members)):
+    for raw in r.batched(_users_by(scope, "id", sorted(members))):
         user = _user(raw)
         if user.idnumber.startswith(prefix):
             state.users[user.idnumber] = user
@@ -226,7 +225,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         usernames = {v[0]: k for k, v in new.items() if v[0]}
         emails = {v[1].lower(): k for k, v in new.items() if v[1]}
         for field, values in (("username", usernames), ("email", emails)):
-            for raw in _users_by(r, scope, field, sorted(values)):
+            for raw in r.batched(_users_by(scope, field, sorted(values))):
                 value = _s(raw.get(field))
                 wanted = values.get(value.lower() if field == "email" else value)
                 if wanted:
@@ -242,7 +241,7 @@ def _match_existing(r: _Counter, scope: Scope, state: ActualState) -> None:
     guess). Adopted accounts the journal knows are read by id, to find them when they leave."""
     by_id = {v: k for k, v in scope.adopted.items() if k not in state.users}
     if by_id:
-        for raw in _users_by(r, scope, "id", sorted(by_id)):
+        for raw in r.batched(_users_by(scope, "id", sorted(by_id))):
             state.users[by_id[raw["id"]]] = _matched(raw, "journal")
     wanted = {k: v for k, v in scope.new_user_logins.items() if k not in state.users}
     field = scope.match_by
@@ -253,7 +252,7 @@ def _match_existing(r: _Counter, scope: Scope, state: ActualState) -> None:
         if value:
             values[value] = key
     found: dict[str, list[dict[str, Any]]] = {}
-    for raw in _users_by(r, scope, field, sorted(values)):
+    for raw in r.batched(_users_by(scope, field, sorted(values))):
         text = _s(raw.get(field))
         wanted_key = values.get(text.lower() if field == "email" else text)
         if wanted_key and not _s(raw.get("idnumber")).startswith(scope.prefix):  # another participant's: a clash
@@ -300,8 +299,8 @@ def _read_enrolments_core(r: _Counter, scope: Scope, state: ActualState, courses
     is read again in full, to tell a suspended enrolment from none (so a course in line with the rosters costs one
     enrolment read)."""
     def read(course: ACourse, onlyactive: int) -> tuple[ACourse, list[dict[str, Any]]]:
-        return course, r.call("core_enrol_get_enrolled_users", {"courseid": course.id, "options": [
-            {"name": "userfields", "value": "id,idnumber,roles"}, {"name": "onlyactive", "value": onlyactive}]}) or []
+        return course, r.call(calls.get_enrolled_users(course.id, userfields="id,idnumber,roles",
+                                                        onlyactive=onlyactive)) or []
 
     def keep(course: ACourse, users: list[dict[str, Any]], active: bool) -> None:
         for u in users:
@@ -323,11 +322,10 @@ def _read_parts_core(r: _Counter, scope: Scope, state: ActualState) -> None:
     prefix = scope.prefix
     if scope.plugin:
         courses = [state.courses[c] for c in scope.activity_courses if c in state.courses]
-        for course, answer in r.map(lambda c: (c, r.call("local_lmsbridge_get_activities", {
-                "courseid": c.id, "idnumberprefix": prefix})), courses):
+        for course, answer in r.map(lambda c: (c, r.call(calls.plugin_get_activities(c.id, prefix))), courses):
             _keep_activities(state, course, answer or {})
     courses = [state.courses[c] for c in scope.grade_courses if c in state.courses]
-    for course, answer in r.map(lambda c: (c, r.call("gradereport_user_get_grade_items", {"courseid": c.id})),
+    for course, answer in r.map(lambda c: (c, r.call(calls.get_grade_items(c.id))),
                                 courses):
         state.gradebook.setdefault(course.idnumber, {})
         for ug in (answer or {}).get("usergrades", []):
@@ -336,8 +334,7 @@ def _read_parts_core(r: _Counter, scope: Scope, state: ActualState) -> None:
                             item.get("graderaw"), item.get("feedback"))
     if state.frameworks:
         courses = [state.courses[c] for c in scope.competency_courses if c in state.courses]
-        for course, links in r.map(lambda c: (c, r.call("core_competency_list_course_competencies",
-                                                        {"id": c.id}) or []), courses):
+        for course, links in r.map(lambda c: (c, r.call(calls.list_course_competencies(c.id)) or []), courses):
             state.course_competencies[course.idnumber] = sorted(_s(x["competency"].get("idnumber")) for x in links)
 
 
@@ -360,9 +357,9 @@ def _read_courses_plugin(r: _Counter, scope: Scope, state: ActualState, courses:
         rows += expected
 
     def read(batch: list[ACourse]) -> list[dict[str, Any]]:
-        answer = r.call("local_lmsbridge_read_courses", {"idnumberprefix": scope.prefix, "courses": [
+        answer = r.call(calls.plugin_read_courses(scope.prefix, [
             {"id": c.id, "enrolments": 1, "activities": int(scope.plugin and c.idnumber in activities),
-             "grades": int(c.idnumber in grades), "competencies": int(c.idnumber in linked)} for c in batch]})
+             "grades": int(c.idnumber in grades), "competencies": int(c.idnumber in linked)} for c in batch]))
         parts: list[dict[str, Any]] = (answer or {}).get("courses", [])
         return parts
 
@@ -387,13 +384,9 @@ def _read_frameworks(r: _Counter, scope: Scope, state: ActualState) -> None:
     """Our competency frameworks (one call) and their competencies (one call each)."""
     if not scope.frameworks:
         return
-    found = r.call("core_competency_list_competency_frameworks", {
-        "sort": "shortname", "order": "ASC", "skip": 0, "limit": 0,
-        "context": {"contextlevel": "system", "instanceid": 0}, "includes": "children", "onlyvisible": 0,
-        "query": ""}) or []
+    found = r.call(calls.list_competency_frameworks()) or []
     for fw in found:
         if fw.get("idnumber") in scope.frameworks:
             state.frameworks[fw["idnumber"]] = AFramework(id=fw["id"], idnumber=fw["idnumber"])
-    for fw, comps in r.map(lambda f: (f, r.call("core_competency_list_competencies", {"filters": [
-            {"column": "competencyframeworkid", "value": str(f.id)}]}) or []), list(state.frameworks.values())):
+    for fw, comps in r.map(lambda f: (f, r.call(calls.list_competencies(f.id)) or []), list(state.frameworks.values())):
         fw.competencies = {c["idnumber"]: c["id"] for c in comps}

@@ -13,47 +13,48 @@ in batches sized for the site's max_input_vars, a bounded number at a time; ever
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lmsbridge.capabilities import capability_hint, permission_hint
-from lmsbridge.moodle import MoodleAPIError, MoodleError, split_batches, warnings_of
-from lmsbridge.sync.apply.ledger import MAX_ATTEMPTS, SITE_ERRORS, UNKNOWN_OUTCOME, Ledger, SiteFailure, Skip
+from lmsbridge.moodle import Call, MoodleAPIError, MoodleError, calls, warnings_of
+from lmsbridge.sync.apply.ledger import RECONCILE_ROUNDS, SITE_ERRORS, UNKNOWN_OUTCOME, Ledger, SiteFailure, Skip
 from lmsbridge.sync.keys import Pair
 from lmsbridge.sync.plan import Action
 
 log = logging.getLogger("lmsbridge.applier")
 
-# (entity, op) -> (function, list parameter)
-FUNCTIONS: dict[tuple[str, str], tuple[str, str]] = {
-    ("category", "create"): ("core_course_create_categories", "categories"),
-    ("category", "update"): ("core_course_update_categories", "categories"),
-    ("course", "create"): ("core_course_create_courses", "courses"),
-    ("course", "update"): ("core_course_update_courses", "courses"),
-    ("user", "create"): ("core_user_create_users", "users"),
-    ("user", "update"): ("core_user_update_users", "users"),
-    ("user", "reactivate"): ("core_user_update_users", "users"),
-    ("user", "suspend"): ("core_user_update_users", "users"),
-    ("cohort", "create"): ("core_cohort_create_cohorts", "cohorts"),
-    ("group", "create"): ("core_group_create_groups", "groups"),
-    ("enrolment", "enrol"): ("enrol_manual_enrol_users", "enrolments"),
-    ("enrolment", "reactivate"): ("enrol_manual_enrol_users", "enrolments"),
-    ("enrolment", "suspend"): ("enrol_manual_enrol_users", "enrolments"),
-    ("enrolment", "unenrol"): ("enrol_manual_unenrol_users", "enrolments"),
-    ("cohort_member", "add"): ("core_cohort_add_cohort_members", "members"),
-    ("cohort_member", "remove"): ("core_cohort_delete_cohort_members", "members"),
-    ("group_member", "add"): ("core_group_add_group_members", "members"),
-    ("group_member", "remove"): ("core_group_delete_group_members", "members"),
+# (entity, op) -> the list call its rows go in
+FUNCTIONS: dict[tuple[str, str], Callable[[list[dict[str, Any]]], Call[Any]]] = {
+    ("category", "create"): calls.create_categories,
+    ("category", "update"): calls.update_categories,
+    ("course", "create"): calls.create_courses,
+    ("course", "update"): calls.update_courses,
+    ("user", "create"): calls.create_users,
+    ("user", "update"): calls.update_users,
+    ("user", "reactivate"): calls.update_users,
+    ("user", "suspend"): calls.update_users,
+    ("cohort", "create"): calls.create_cohorts,
+    ("group", "create"): calls.create_groups,
+    ("enrolment", "enrol"): calls.enrol_users,
+    ("enrolment", "reactivate"): calls.enrol_users,
+    ("enrolment", "suspend"): calls.enrol_users,
+    ("enrolment", "unenrol"): calls.unenrol_users,
+    ("cohort_member", "add"): calls.add_cohort_members,
+    ("cohort_member", "remove"): calls.delete_cohort_members,
+    ("group_member", "add"): calls.add_group_members,
+    ("group_member", "remove"): calls.delete_group_members,
 }
 
 # The companion plugin's bulk forms (issue 19), used when the token's service has them (plan.scope.bulk): the same
 # rows and effect, with the site's checks made once per call instead of per row; local_lmsbridge_create_users
 # answers per row (a bad row fails alone) and leaves passwords to cron, as Moodle's upload tool does.
-BULK: dict[tuple[str, str], tuple[str, str]] = {
-    ("user", "create"): ("local_lmsbridge_create_users", "users"),
-    ("enrolment", "enrol"): ("local_lmsbridge_enrol_users", "enrolments"),
-    ("enrolment", "reactivate"): ("local_lmsbridge_enrol_users", "enrolments"),
-    ("enrolment", "suspend"): ("local_lmsbridge_enrol_users", "enrolments"),
+BULK: dict[tuple[str, str], Callable[[list[dict[str, Any]]], Call[Any]]] = {
+    ("user", "create"): calls.plugin_create_users,
+    ("enrolment", "enrol"): calls.plugin_enrol_users,
+    ("enrolment", "reactivate"): calls.plugin_enrol_users,
+    ("enrolment", "suspend"): calls.plugin_enrol_users,
 }
 
 HINTS: dict[tuple[str, str], str] = {
@@ -109,8 +110,6 @@ class BatchedApplier:
             pending = [a for a in pending if a not in ready]
 
     def _phase(self, phase: tuple[str, str], actions: list[Action]) -> None:
-        bulk = BULK.get(phase)
-        function, list_param = bulk if bulk and bulk[0] in self.books.plan.scope.bulk else FUNCTIONS[phase]
         items: list[tuple[Action, dict[str, Any]]] = []
         for a in actions:
             try:
@@ -119,19 +118,21 @@ class BatchedApplier:
                 self.books.fail(a, message=str(skip), skipped=True)
         if not items:
             return
-        batches = split_batches(function, list_param, [p for _, p in items], max_vars=self.books.client.var_budget,
-                                max_bytes=self.books.client.max_body_bytes)
+        make, bulk = FUNCTIONS[phase], BULK.get(phase)
+        if bulk and bulk([]).function in self.books.plan.scope.bulk:
+            make = bulk
+        call = make([p for _, p in items])
         chunks: list[list[tuple[Action, dict[str, Any]]]] = []
         start = 0
-        for b in batches:
-            chunks.append(items[start:start + len(b)])
-            start += len(b)
+        for b in self.books.client.batches(call):
+            chunks.append(items[start:start + len(b.items)])
+            start += len(b.items)
         done = [0]
 
         def one(chunk: list[tuple[Action, dict[str, Any]]]) -> None:
             if self.books.stop.is_set():
                 return
-            self.send(function, list_param, chunk)
+            self.send(call, chunk)
             with self.books.lock:
                 done[0] += len(chunk)
                 if self.books.progress:
@@ -149,36 +150,35 @@ class BatchedApplier:
 
     # --- one batch: send, bisect, reconcile ---
 
-    def send(self, function: str, list_param: str, chunk: list[tuple[Action, dict[str, Any]]],
-              attempt: int = 0) -> None:
+    def send(self, call: Call[Any], chunk: list[tuple[Action, dict[str, Any]]], round_: int = 0) -> None:
+        """``call`` with the chunk's rows as its items."""
         entity, op = chunk[0][0].entity, chunk[0][0].op
         try:
-            answer = self.books.call(function, {list_param: [p for _, p in chunk]})
+            answer = self.books.send(call.with_items([p for _, p in chunk]))
         except SITE_ERRORS as exc:
-            raise SiteFailure(str(exc), function=function) from exc
+            raise SiteFailure.of(exc) from exc
         except MoodleAPIError as exc:
             if len(chunk) > 1:  # one bad row fails the whole call: halve until it is isolated
                 half = len(chunk) // 2
-                self.send(function, list_param, chunk[:half])
-                self.send(function, list_param, chunk[half:])
+                self.send(call, chunk[:half])
+                self.send(call, chunk[half:])
                 return
             a, payload = chunk[0]
             hint = (permission_hint(exc.moodle_message) if exc.errorcode == "nopermissions"
                     else HINTS.get((entity, op)) or exc.hint.split(". ")[0])
-            self.books.fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "",
-                            hint=_lang_hint(hint, payload, exc.errorcode or ""))
+            self.books.refused(a, exc, _lang_hint(hint, payload, exc.errorcode or ""))
             return
         except UNKNOWN_OUTCOME as exc:
-            if attempt + 1 >= MAX_ATTEMPTS:
+            if round_ + 1 >= RECONCILE_ROUNDS:
                 for a, _ in chunk:
-                    self.books.fail(a, message=f"outcome unknown after {MAX_ATTEMPTS} attempts: {exc}",
+                    self.books.fail(a, message=f"outcome unknown after {RECONCILE_ROUNDS} rounds of reconciling: {exc}",
                                hint="re-run the sync: it reads the site first and finishes what is missing")
                 return
-            log.info("%s: %s; reconciling %d item(s)", function, type(exc).__name__, len(chunk))
+            log.info("%s: %s; reconciling %d item(s)", call.function, type(exc).__name__, len(chunk))
             self.books.reconciling(len(chunk))
             missing = self._reconcile(entity, op, chunk)
             if missing:
-                self.send(function, list_param, missing, attempt + 1)
+                self.send(call, missing, round_ + 1)
             return
         self._succeeded(entity, op, chunk, answer)
 
@@ -264,8 +264,7 @@ class BatchedApplier:
                     out[k] = cat.id
             return out
         if entity == "cohort":
-            found = c.call("core_cohort_search_cohorts", {"query": self.books.plan.prefix, "context": {
-                "contextlevel": "system", "instanceid": 0}, "includes": "all", "limitfrom": 0, "limitnum": 10000})
+            found = c.send(calls.search_cohorts(self.books.plan.prefix))
             return {x["idnumber"]: x["id"] for x in (found or {}).get("cohorts", []) if x.get("idnumber") in keys}
         if entity == "group":
             out = {}

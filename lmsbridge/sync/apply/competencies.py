@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from lmsbridge.moodle import calls
 from lmsbridge.sync.apply.ledger import Ledger
 from lmsbridge.sync.apply.single import each
 from lmsbridge.sync.keys import Pair
@@ -29,13 +29,12 @@ def apply_competencies(books: Ledger, phase: tuple[str, str], actions: list[Acti
 def _found(books: Ledger, a: Action) -> bool:
     """After an unknown outcome of a create: is it there? (Then it is recorded as applied.)"""
     if a.entity == "competency_framework":
-        found = [f for f in books.client.call("core_competency_list_competency_frameworks", {
-            "context": {"contextlevel": "system", "instanceid": 0}}, read=True) or [] if f.get("idnumber") == a.key]
+        found = [f for f in books.client.send(calls.list_competency_frameworks()) or []
+                 if f.get("idnumber") == a.key]
     else:
         fwid = books.ids["competency_framework"].get((a.after or {}).get("framework", ""))
-        found = [c for c in books.client.call("core_competency_list_competencies", {"filters": [
-            {"column": "competencyframeworkid", "value": str(fwid)}]}, read=True) or []
-            if c.get("idnumber") == a.key] if fwid else []
+        found = [c for c in books.client.send(calls.list_competencies(fwid)) or []
+                 if c.get("idnumber") == a.key] if fwid else []
     if not found:
         return False
     books.remember(a.entity, a.key, int(found[0]["id"]))
@@ -45,24 +44,19 @@ def _found(books: Ledger, a: Action) -> bool:
 
 def _framework(books: Ledger, a: Action) -> None:
     x = a.after or {}
-    answer = books.call("core_competency_create_competency_framework", {"competencyframework": {
-        "shortname": x["shortname"], "idnumber": a.key, "description": x.get("description", ""),
-        "descriptionformat": 1, "contextlevel": "system", "instanceid": 0, "scaleid": SCALE_ID,
-        "scaleconfiguration": SCALE_CONFIGURATION, "visible": 1}})
-    new_id = int(answer["id"])
+    new_id = books.send(calls.create_competency_framework(calls.system_framework(
+        shortname=x["shortname"], idnumber=a.key, description=x.get("description", ""), scaleid=SCALE_ID,
+        scaleconfiguration=SCALE_CONFIGURATION))).id
     books.remember("competency_framework", a.key, new_id)
     books.applied([a], {a.seq: new_id})
 
 
 def _competency(books: Ledger, a: Action) -> None:
     x = a.after or {}
-    params: dict[str, Any] = {"shortname": x["shortname"], "idnumber": a.key, "description": x["description"],
-                              "descriptionformat": 1,
-                              "competencyframeworkid": books.id("competency_framework", x["framework"])}
-    if x.get("parent"):
-        params["parentid"] = books.id("competency", x["parent"])
-    answer = books.call("core_competency_create_competency", {"competency": params})
-    new_id = int(answer["id"])
+    new_id = books.send(calls.create_competency(calls.competency_of(
+        shortname=x["shortname"], idnumber=a.key, description=x["description"],
+        frameworkid=books.id("competency_framework", x["framework"]),
+        parentid=books.id("competency", x["parent"]) if x.get("parent") else None))).id
     books.remember("competency", a.key, new_id)
     books.applied([a], {a.seq: new_id})
 
@@ -70,6 +64,5 @@ def _competency(books: Ledger, a: Action) -> None:
 def _link(books: Ledger, a: Action) -> None:
     course, competency = Pair.parse(a.key)
     # true: linked now; false: it was linked already (both are what we want)
-    books.call("core_competency_add_competency_to_course", {"courseid": books.id("course", course),
-                                                            "competencyid": books.id("competency", competency)})
+    books.send(calls.add_competency_to_course(books.id("course", course), books.id("competency", competency)))
     books.applied([a], {})

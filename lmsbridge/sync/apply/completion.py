@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lmsbridge.moodle import calls
 from lmsbridge.sync.apply.ledger import Ledger
 from lmsbridge.sync.apply.single import each
 from lmsbridge.sync.plan import Action
@@ -23,9 +24,8 @@ def apply_completion(books: Ledger, phase: tuple[str, str], actions: list[Action
 
 def _criteria(books: Ledger, a: Action) -> None:
     x = a.after or {}
-    answer = books.call("local_lmsbridge_set_completion", {"courseid": books.id("course", x["course"]),
-                                                            "activities": x["activities"]}) or {}
-    stored = sorted(answer.get("activities", []))
+    stored = sorted(books.send(calls.plugin_set_completion(books.id("course", x["course"]), x["activities"])
+                           ).activities)
     if stored != sorted(x["activities"]):
         books.fail(a, message=f"course {x['course']}: Moodle holds completion criteria {stored}, asked "
                               f"{x['activities']}", errorcode="mismatch", hint="re-run the sync; if it persists, "

@@ -3,7 +3,7 @@ back and checked."""
 
 from __future__ import annotations
 
-from lmsbridge.moodle import split_batches
+from lmsbridge.moodle import calls
 from lmsbridge.sync.apply.ledger import Ledger
 from lmsbridge.sync.apply.single import each
 from lmsbridge.sync.plan import Action
@@ -30,9 +30,8 @@ def apply_grades(books: Ledger, phase: tuple[str, str], actions: list[Action]) -
 def _grade_items(books: Ledger, group: list[Action]) -> None:
     courseid = books.id("course", (group[0].after or {})["course"])
     items = [a.after or {} for a in group]
-    answer = books.call("local_lmsbridge_upsert_grade_items", {"courseid": courseid, "items": [
-        {"idnumber": x["idnumber"], "name": x["name"], "grademax": x["grademax"]} for x in items]})
-    ids = {i["idnumber"]: int(i["itemid"]) for i in (answer or {}).get("items", [])}
+    answer = books.send(calls.plugin_upsert_grade_items(courseid, items))
+    ids = {i.idnumber: i.itemid for i in answer.items}
     done = [a for a, x in zip(group, items) if x["idnumber"] in ids]
     books.applied(done, {a.seq: ids[(a.after or {})["idnumber"]] for a in done})
 
@@ -47,23 +46,20 @@ def _grades(books: Ledger, group: list[Action]) -> None:
     courseid = books.id("course", course)
     wanted = [a.after or {} for a in group]
     rows = [{"useridnumber": x["user"], "grade": _fmt(x["grade"]), "feedback": x["feedback"]} for x in wanted]
-    params = {"courseid": courseid, "itemidnumber": item}
-    batches = split_batches("local_lmsbridge_set_grades", "grades", rows, params=params,
-                            max_vars=books.client.var_budget, max_bytes=books.client.max_body_bytes)
     start = 0
-    for batch in batches:
-        actions = group[start:start + len(batch)]
-        start += len(batch)
-        answer = books.call("local_lmsbridge_set_grades", {**params, "grades": batch})
+    for batch in books.client.batches(calls.plugin_set_grades(courseid, item, rows)):
+        actions = group[start:start + len(batch.items)]
+        start += len(batch.items)
+        answer = books.send(batch)
         done = []
-        for a, r in zip(actions, (answer or {}).get("results", [])):
+        for a, r in zip(actions, answer.results):
             x = a.after or {}
-            if r.get("status") != "ok":
-                books.fail(a, message=r.get("message") or "refused", errorcode=r.get("errorcode") or "",
+            if r.status != "ok":
+                books.fail(a, message=r.message or "refused", errorcode=r.errorcode or "",
                            hint="check the participant's enrolment and the results file")
                 continue
             # read back and checked per learner: what the gradebook holds now
-            stored, feedback = r.get("grade"), r.get("feedback") or ""
+            stored, feedback = r.grade, r.feedback or ""
             if stored is None or abs(float(stored) - x["grade"]) > 1e-6 or \
                     " ".join(feedback.split()) != " ".join(x["feedback"].split()):
                 books.fail(a, message=f"read back {stored!r} / {feedback!r}, asked {x['grade']:g} / "

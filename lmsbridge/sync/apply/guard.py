@@ -8,7 +8,7 @@ account made by hand, another tool's course) is never a target. Pure: the caller
 from __future__ import annotations
 
 from lmsbridge.sync.actual import ActualState
-from lmsbridge.sync.keys import GroupKey, Pair
+from lmsbridge.sync.keys import GradeKey, GroupKey, Pair
 from lmsbridge.sync.plan import Action, Plan
 
 # What a plan may do to an account that lmsbridge did not create: enrol it and add it to cohorts and groups
@@ -28,8 +28,10 @@ def owned_keys(action: Action) -> list[str]:
     if action.entity == "group":
         group = GroupKey.parse(action.key)
         return [group.course, group.group]
-    if action.entity in ("activity", "grade_item", "grade", "course_competency"):
-        return [part for part in action.key.replace("|", "/").split("/") if part]
+    if action.entity in ("activity", "grade_item", "course_competency"):
+        return [part for part in Pair.parse(action.key) if part]
+    if action.entity == "grade":
+        return [part for part in GradeKey.parse(action.key) if part]
     return [action.key]
 
 

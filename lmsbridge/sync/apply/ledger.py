@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
 from lmsbridge.moodle import (
     AccessException,
+    Call,
     ConnectError,
     InvalidToken,
+    MoodleAPIError,
     MoodleClient,
     MoodleError,
     ProtocolError,
@@ -23,19 +25,30 @@ from lmsbridge.moodle import (
 from lmsbridge.sync.journal import Journal
 from lmsbridge.sync.plan import Action, Plan
 
-# The error mapping. The site cannot be used any more: the run stops.
+T = TypeVar("T")
+
+# The one mapping of Moodle's errors onto what the applier does (batched.py and single.py both use it):
+# the site cannot be used any more: the run stops (SiteFailure);
 SITE_ERRORS = (InvalidToken, AccessException, WebServicesDisabled, ConnectError)
-# The write's outcome is unknown: read back (creates) or send again (what sets a state).
+# the write's outcome is unknown: reconcile (read back creates, send again what sets a state);
 UNKNOWN_OUTCOME = (TransportError, ProtocolError, TruncatedResult)
-# Rounds of reconcile-and-resend for writes whose outcome stays unknown. The client has already retried what
-# was certainly safe to retry (its RetryPolicy); these rounds are about writes that may have reached Moodle.
-MAX_ATTEMPTS = 6
+# any other MoodleAPIError: Moodle refused the row (Ledger.refused), the rest goes on.
+#
+# Not a retry policy: retries are the client's alone (lmsbridge.moodle.RetryPolicy, which repeats only what is
+# certainly safe). A write that may have reached Moodle is never simply repeated by the client; the applier
+# reconciles it against the site first, and gives up after this many rounds (each round's own calls are again
+# under the client's policy).
+RECONCILE_ROUNDS = 6
 
 ID_ENTITIES = ("category", "course", "user", "cohort", "group", "competency_framework", "competency")
 
 
 class SiteFailure(MoodleError):
     """Moodle cannot be used any more (unreachable, token refused): the run stops (exit code 4)."""
+
+    @classmethod
+    def of(cls, exc: MoodleError) -> SiteFailure:
+        return cls(str(exc), function=exc.function)
 
 
 class Skip(Exception):
@@ -95,10 +108,10 @@ class Ledger:
         self.result = ApplyResult(run_id=run_id)
         self.lock = threading.Lock()
 
-    def call(self, function: str, params: dict[str, Any]) -> Any:
-        """A write, counted."""
+    def send(self, call: Call[T]) -> T:
+        """A write (built by lmsbridge.moodle.calls), counted."""
         self.counted_calls()
-        return self.client.call(function, params)
+        return self.client.send(call)
 
     def counted_calls(self, n: int = 1) -> None:
         with self.lock:
@@ -128,6 +141,10 @@ class Ledger:
                 self.result.count(a)
         if self.journal:
             self.journal.record(self.run_id, actions, "applied", moodle_ids=moodle_ids)
+
+    def refused(self, a: Action, exc: MoodleAPIError, hint: str) -> None:
+        """Moodle refused the row: its message and error code (or exception class, when it gives no code)."""
+        self.fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "", hint=hint)
 
     def fail(self, a: Action, *, message: str, errorcode: str = "", hint: str = "", skipped: bool = False,
              op: str = "") -> None:

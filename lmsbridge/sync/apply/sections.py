@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lmsbridge.moodle import calls
 from lmsbridge.sync.apply.ledger import Ledger
 from lmsbridge.sync.apply.single import each
 from lmsbridge.sync.plan import Action
@@ -21,16 +22,14 @@ def apply_sections(books: Ledger, phase: tuple[str, str], actions: list[Action])
 
 def _sections(books: Ledger, group: list[Action]) -> None:
     wanted = [a.after or {} for a in group]
-    answer = books.call("local_lmsbridge_set_sections", {
-        "courseid": books.id("course", wanted[0]["course"]),
-        "sections": [{"section": x["section"], "name": x["name"], "summary": x["summary"]} for x in wanted]}) or {}
-    stored = {s["section"]: s for s in answer.get("sections", [])}
+    answer = books.send(calls.plugin_set_sections(books.id("course", wanted[0]["course"]), wanted))
+    stored = {s.section: s for s in answer.sections}
     done = []
     for a, x in zip(group, wanted):
         got = stored.get(x["section"])
-        if got is None or got["name"] != x["name"]:
+        if got is None or got.name != x["name"]:
             books.fail(a, message=f"section {x['section']} of {x['course']}: Moodle holds "
-                                  f"{(got or {}).get('name')!r}, asked {x['name']!r}", errorcode="mismatch",
+                                  f"{got.name if got else None!r}, asked {x['name']!r}", errorcode="mismatch",
                        hint="re-run the sync; if it persists, report it")
             continue
         done.append(a)

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lmsbridge.moodle import MoodleAPIError, MoodleError
-from lmsbridge.sync.apply.ledger import MAX_ATTEMPTS, SITE_ERRORS, UNKNOWN_OUTCOME, Ledger, SiteFailure, Skip
+from lmsbridge.sync.apply.ledger import RECONCILE_ROUNDS, SITE_ERRORS, UNKNOWN_OUTCOME, Ledger, SiteFailure, Skip
 from lmsbridge.sync.plan import Action
 
 log = logging.getLogger("lmsbridge.applier")
@@ -27,14 +27,14 @@ def each(books: Ledger, work: list[Any], fn: Callable[[Any], None], *, parallel:
             return
         actions = item if isinstance(item, list) else [item]
         try:
-            for attempt in range(1, MAX_ATTEMPTS + 1):
+            for round_ in range(1, RECONCILE_ROUNDS + 1):
                 try:
                     fn(item)
                     break
                 except UNKNOWN_OUTCOME as exc:
                     # Outcome unknown. Every call here is idempotent by idnumber (upserts, set grades, link), or,
                     # for the two creates, looked up by idnumber first: so the item is simply sent again.
-                    if attempt == MAX_ATTEMPTS:
+                    if round_ == RECONCILE_ROUNDS:
                         raise
                     log.info("%s: %s; sending again", actions[0].key, type(exc).__name__)
                     books.reconciling(len(actions))
@@ -44,11 +44,10 @@ def each(books: Ledger, work: list[Any], fn: Callable[[Any], None], *, parallel:
             for a in actions:
                 books.fail(a, message=str(skip), skipped=True)
         except SITE_ERRORS as exc:
-            raise SiteFailure(str(exc)) from exc
+            raise SiteFailure.of(exc) from exc
         except MoodleAPIError as exc:
             for a in actions:
-                books.fail(a, message=exc.moodle_message, errorcode=exc.errorcode or exc.exception or "",
-                         hint=hint(a, exc.errorcode or ""))
+                books.refused(a, exc, hint(a, exc.errorcode or ""))
         except MoodleError as exc:  # outcome unknown: the next sync reads the site and finishes what is missing
             for a in actions:
                 books.fail(a, message=f"outcome unknown: {exc}", hint="re-run the sync")

@@ -5,8 +5,9 @@ group removal, update or grade for them until the row is fixed. Only someone abs
 from __future__ import annotations
 
 from lmsbridge.sync.keys import GradeKey, Pair
-from lmsbridge.sync.plan import Action, Problem
+from lmsbridge.sync.plan import Action
 from lmsbridge.sync.planner.part import Part
+from lmsbridge.sync.problem import Problem
 
 _MEMBER_ENTITIES = {"enrolment", "cohort_member", "group_member"}
 

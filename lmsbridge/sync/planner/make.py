@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lmsbridge.sync.actual import ActualState, Scope
 from lmsbridge.sync.desired import DesiredState
-from lmsbridge.sync.plan import PHASES, REMOVALS, Plan, Problem
+from lmsbridge.sync.plan import PHASES, REMOVALS, Plan
 from lmsbridge.sync.planner.alumni import graduates, kept_accounts, plan_alumni
 from lmsbridge.sync.planner.held import hold_back
 from lmsbridge.sync.planner.memberships import plan_cohorts, plan_enrolments, plan_groups
@@ -78,8 +78,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
 
 def _joined(parts: list[Part], desired: DesiredState) -> Part:
     """The parts in order, after the input's own problems."""
-    out = Part(problems=[Problem(severity=p.severity, source=p.where, message=p.message, hint=p.hint)
-                         for p in desired.problems],
+    out = Part(problems=list(desired.problems),
                ids={e: {} for e in ID_ENTITIES})
     for part in parts:
         out.actions.extend(part.actions)

@@ -8,9 +8,9 @@ from typing import Any
 from lmsbridge.sync.actual import ActualState
 from lmsbridge.sync.desired import DesiredState
 from lmsbridge.sync.keys import Pair
-from lmsbridge.sync.plan import Problem
 from lmsbridge.sync.planner.part import Part
 from lmsbridge.sync.planner.settings import PlanSettings
+from lmsbridge.sync.problem import Problem
 
 
 def plan_cohorts(desired: DesiredState, actual: ActualState, users: set[str], idnumber_of: dict[int, str]

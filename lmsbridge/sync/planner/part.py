@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lmsbridge.sync.plan import Action, Problem, Skipped
+from lmsbridge.sync.plan import Action, Skipped
+from lmsbridge.sync.problem import Problem
 
 _TAG = re.compile(r"<[^>]+>")
 

@@ -6,16 +6,14 @@ guess; a hand-made account that holds a wanted username or e-mail otherwise is a
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from lmsbridge.sync.actual import ActualState, AUser, Clash
-from lmsbridge.sync.desired import DesiredState, DUser
-from lmsbridge.sync.plan import Problem
+from lmsbridge.sync.desired import PROFILE_FIELDS, DesiredState, DUser
 from lmsbridge.sync.planner.part import Part
+from lmsbridge.sync.problem import Problem
 
-# The fields of an account that the sync keeps in line: the desired user record's, but for its key and source.
-USER_FIELDS = tuple(f.name for f in fields(DUser) if f.name not in ("idnumber", "source"))
+USER_FIELDS = PROFILE_FIELDS  # the fields of an account that the sync keeps in line
 OPTIONAL_USER_FIELDS = {"lang", "country", "institution", "department"}  # empty in the roster = leave as is
 
 

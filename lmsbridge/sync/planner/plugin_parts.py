@@ -147,7 +147,7 @@ def plan_sections(desired: DesiredState, actual: ActualState, settings: PlanSett
             part.skipped.append(Skipped(what="course sections", count=len(wanted), reason=settings.plugin_missing))
         return part
     for want in wanted:
-        key = f"{want.course}|{want.section}"
+        key = str(Pair(want.course, str(want.section)))
         have = actual.sections.get(key)
         if have is not None and have[0] == want.name and text(have[1]) == text(want.summary):
             continue

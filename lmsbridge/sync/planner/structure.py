@@ -6,8 +6,8 @@ from typing import Any
 
 from lmsbridge.sync.actual import ActualState
 from lmsbridge.sync.desired import DesiredState
-from lmsbridge.sync.plan import Problem
 from lmsbridge.sync.planner.part import Part, text
+from lmsbridge.sync.problem import Problem
 
 
 def plan_categories(desired: DesiredState, actual: ActualState) -> Part:

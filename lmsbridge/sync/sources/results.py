@@ -12,8 +12,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from lmsbridge.sync.problem import Problem
 from lmsbridge.sync.sources.delivery import ConfigError
-from lmsbridge.sync.sources.roster import RowProblem, delimiter_of
+from lmsbridge.sync.sources.roster import delimiter_of
 
 COLUMNS = ("idnumber", "event", "grade", "feedback")
 
@@ -32,9 +33,9 @@ class ResultRow:
         return f"{self.file}:{self.line}"
 
 
-def read_results(paths: list[Path]) -> tuple[list[ResultRow], list[RowProblem]]:
+def read_results(paths: list[Path]) -> tuple[list[ResultRow], list[Problem]]:
     rows: list[ResultRow] = []
-    problems: list[RowProblem] = []
+    problems: list[Problem] = []
     for path in paths:
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
@@ -56,7 +57,7 @@ def read_results(paths: list[Path]) -> tuple[list[ResultRow], list[RowProblem]]:
             get = {k: (values[i].strip() if i < len(values) else "") for k, i in at.items()}
             row = ResultRow(str(path), line, get["idnumber"], get["event"], get["grade"], get.get("feedback", ""))
             if not row.participant or not row.event:
-                problems.append(RowProblem(row.file, line, "the row has no participant idnumber or no event",
+                problems.append(Problem.in_row(row.file, line, "the row has no participant idnumber or no event",
                                            "fill in the idnumber and event columns"))
                 continue
             rows.append(row)

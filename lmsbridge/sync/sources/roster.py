@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from lmsbridge.sync.problem import Problem
 from lmsbridge.sync.sources.delivery import Delivery
 from lmsbridge.user_rules import COUNTRIES, EMAIL, strip_tags, too_long
 
@@ -31,22 +32,6 @@ REQUIRED = ("idnumber", "firstname", "lastname", "email")
 _NUMBERED_RE = re.compile(rf"^({'|'.join(NUMBERED)})(\d+)$")
 _USERNAME = re.compile(r"^[a-z0-9_.@-]+$")
 _LANG = re.compile(r"^[a-z]{2,3}(_[a-z]+)?$")
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    file: str
-    line: int
-    message: str
-    hint: str = ""
-    severity: str = "error"
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" + (f" ({self.hint})" if self.hint else "")
 
 
 @dataclass
@@ -79,13 +64,13 @@ class RosterRow:
 @dataclass
 class Roster:
     rows: list[RosterRow] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     data_rows: int = 0  # rows read, good or bad: what a truncation check compares
     held: dict[str, str] = field(default_factory=dict)  # idnumber -> "file:line" of a broken row: left as is
 
     @property
-    def errors(self) -> list[RowProblem]:
+    def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
 
@@ -124,33 +109,33 @@ def read_roster_file(path: Path, deliveries: Iterable[Delivery], managed_courses
     try:
         text = _decode(path)
     except (OSError, ValueError) as e:
-        roster.problems.append(RowProblem(name, 0, f"cannot read the roster: {e}"))
+        roster.problems.append(Problem.in_row(name, 0, f"cannot read the roster: {e}"))
         return roster
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(first))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        roster.problems.append(RowProblem(name, 1, "the file is empty", "the first line must name the columns"))
+        roster.problems.append(Problem.in_row(name, 1, "the file is empty", "the first line must name the columns"))
         return roster
     if "password" in header:
-        roster.problems.append(RowProblem(
+        roster.problems.append(Problem.in_row(
             name, 1, "a 'password' column is not accepted", "remove it: lmsbridge never sends passwords; Moodle "
             "generates them (createpassword) or the site's external authentication is used"))
         return roster
     dupes = sorted({h for h in header if header.count(h) > 1 and h})
     if dupes:
-        roster.problems.append(RowProblem(name, 1, f"columns named twice: {', '.join(dupes)}"))
+        roster.problems.append(Problem.in_row(name, 1, f"columns named twice: {', '.join(dupes)}"))
         return roster
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        roster.problems.append(RowProblem(
+        roster.problems.append(Problem.in_row(
             name, 1, f"required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}"
             + _did_you_mean(header, missing), "the first line must name the columns idnumber, firstname, "
             "lastname and email (as in Moodle's user upload); nothing was planned"))
         return roster
     if "programme" not in header and not any(h.startswith("course") and _NUMBERED_RE.match(h) for h in header):
-        roster.problems.append(RowProblem(
+        roster.problems.append(Problem.in_row(
             name, 1, "no 'programme' column and no 'course1'"
             + _did_you_mean(header, ["programme", "course1"]),
             "a roster enrols people by programme (and intake) or by course1, course2, ...; nothing was planned"))
@@ -158,7 +143,7 @@ def read_roster_file(path: Path, deliveries: Iterable[Delivery], managed_courses
     unknown = [h for h in header if h and h not in KNOWN and not _NUMBERED_RE.match(h)
                and not h.startswith("profile_field_")]
     if unknown:
-        roster.problems.append(RowProblem(
+        roster.problems.append(Problem.in_row(
             name, 1, f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(repr(h) for h in unknown)}"
             + _did_you_mean(unknown), "use the column names of Moodle's user upload (see the README's "
             "roster columns); nothing was planned"))
@@ -170,7 +155,7 @@ def read_roster_file(path: Path, deliveries: Iterable[Delivery], managed_courses
             continue
         roster.data_rows += 1
         if len(cells) > len(header):
-            roster.problems.append(RowProblem(name, start, f"{len(cells)} cells but {len(header)} columns",
+            roster.problems.append(Problem.in_row(name, start, f"{len(cells)} cells but {len(header)} columns",
                                               "a value with a comma or semicolon must be in double quotes"))
             continue
         values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h}
@@ -214,7 +199,7 @@ def _unique_emails(roster: Roster) -> None:
     for email, rows in shared.items():
         for idnumber, row in rows.items():
             others = ", ".join(f"{i} at {r.source}" for i, r in rows.items() if i != idnumber)
-            roster.problems.append(RowProblem(row.file, row.line, f"email {email!r} is also the e-mail of {others}",
+            roster.problems.append(Problem.in_row(row.file, row.line, f"email {email!r} is also the e-mail of {others}",
                                               "every person needs their own e-mail address; correct one of them"))
             roster.held.setdefault(idnumber, row.source)
             bad.add(idnumber)
@@ -222,11 +207,11 @@ def _unique_emails(roster: Roster) -> None:
 
 
 def _row(values: dict[str, str], name: str, line: int, by_id: dict[str, Delivery], by_code: dict[str, Delivery],
-         managed_courses: set[str] | None) -> tuple[RosterRow | None, list[RowProblem]]:
-    problems: list[RowProblem] = []
+         managed_courses: set[str] | None) -> tuple[RosterRow | None, list[Problem]]:
+    problems: list[Problem] = []
 
     def bad(message: str, hint: str = "") -> None:
-        problems.append(RowProblem(name, line, message, hint))
+        problems.append(Problem.in_row(name, line, message, hint))
 
     user = {k: values.get(k, "") for k in USER_FIELDS}
     if not user["idnumber"]:
