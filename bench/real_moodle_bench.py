@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lmsbridge.demo_data import participants, write_roster  # noqa: E402
-from lmsbridge.moodle import MoodleClient  # noqa: E402
+from lmsbridge.moodle import PLUGIN_BULK_FUNCTIONS, MoodleClient  # noqa: E402
 from lmsbridge.sync.run import run_sync  # noqa: E402
 from lmsbridge.sync.settings import SyncSettings  # noqa: E402
 
@@ -132,9 +132,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d, MoodleClient(url, token, timeout=600) as client:
         tmp = Path(d)
         tmp.chmod(0o755)  # the CLI upload runs as the web server's user and reads its CSV here
-        print(f"Moodle {client.get_site_info().release} at {url}: {n:,} participants x 3 courses "
-              f"(+ 1 SCORM module per course for lmsbridge), auth {args.auth}, {args.runs} interleaved runs",
-              flush=True)
+        info = client.get_site_info()
+        bulk = [f for f in PLUGIN_BULK_FUNCTIONS if f in info.function_names]
+        print(f"Moodle {info.release} at {url}: {n:,} participants x 3 courses "
+              f"(+ 1 SCORM module per course for lmsbridge), auth {args.auth}, {args.runs} interleaved runs; "
+              f"the plugin's bulk functions: {len(bulk)} of {len(PLUGIN_BULK_FUNCTIONS)}", flush=True)
         for i in range(args.runs):
             tag = f"b{uuid.uuid4().hex[:6]}"
             order = ("lmsbridge", "cli") if i % 2 == 0 else ("cli", "lmsbridge")

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from lmsbridge.capability_check import check_capabilities
 from lmsbridge.exit_codes import ExitCode
 from lmsbridge.moodle import (
+    PLUGIN_BULK_FUNCTIONS,
     PLUGIN_FUNCTIONS,
     PLUGIN_READ_FUNCTION,
     REQUIRED_FUNCTIONS,
@@ -88,6 +89,12 @@ def check_site(info: SiteInfo, report: DoctorReport) -> None:
                                 "(a few calls per course instead of one for all); if Moodle does not list it, the "
                                 "plugin is older than this lmsbridge: install the zip of `lmsbridge moodle-plugin` "
                                 "again")
+        bulk = [f for f in PLUGIN_BULK_FUNCTIONS if f in report.missing_optional]
+        if bulk:
+            report.notes.append(f"without {', '.join(bulk)} the sync creates, enrols and finds participants with "
+                                "core's functions, row by row (a first sync takes about twice as long); if Moodle "
+                                "does not list them, the plugin is older than this lmsbridge: install the zip of "
+                                "`lmsbridge moodle-plugin` again")
     if report.plugin_installed and not info.uploadfiles:
         report.problems.append("the token's service does not allow file uploads (needed for SCORM packages)")
         report.actions.append("tick 'Can upload files' in the token's external service (Site administration > "

@@ -40,6 +40,10 @@ SYNC_CAPABILITIES: dict[str, str] = {
     "moodle/user:viewalldetails": "see learners' idnumbers when reading enrolments and grades (as core shows them)",
     "moodle/grade:viewall": "read grades back",
     "moodle/competency:coursecompetencyview": "read competency links (authenticated users have it by default)",
+    "moodle/user:create": "create many participants in one call",
+    "enrol/manual:enrol": "enrol many participants in one call",
+    "moodle/role:assign": "give the enrolled participants their role",
+    "moodle/site:viewuseridentity": "find many participants by idnumber or e-mail in one call",
 }
 
 # One line for `lmsbridge doctor` when the plugin's functions are absent.

@@ -48,6 +48,7 @@ from ._exceptions import (
 from ._functions import (
     COMPETENCY_FUNCTIONS,
     CREATE_LIST_PARAM,
+    PLUGIN_BULK_FUNCTIONS,
     PLUGIN_CERTIFICATE_FUNCTION,
     PLUGIN_CERTIFICATE_PDF_FUNCTION,
     PLUGIN_CHECK_FUNCTION,
@@ -83,7 +84,8 @@ __all__ = [
     "BatchResult", "RetryPolicy", "warnings_of", "plain_text", "encode_params",
     "split_batches", "is_read",
     "READ_FUNCTIONS", "CREATE_LIST_PARAM", "REQUIRED_FUNCTIONS", "SYNC_FUNCTIONS", "COMPETENCY_FUNCTIONS",
-    "PLUGIN_FUNCTIONS", "PLUGIN_READ_FUNCTION", "DEFAULT_MAX_INPUT_VARS", "DEFAULT_VAR_FRACTION",
+    "PLUGIN_BULK_FUNCTIONS", "PLUGIN_FUNCTIONS", "PLUGIN_READ_FUNCTION", "DEFAULT_MAX_INPUT_VARS",
+    "DEFAULT_VAR_FRACTION",
     "DEFAULT_MAX_BODY_BYTES", "Transport", "RequestsTransport", "Request", "Response",
     "MoodleError", "TransportError", "ConnectError", "ConnectionLost", "RequestTimeout", "ServerError",
     "UnknownOutcome", "ProtocolError", "WebServicesDisabled", "UnexpectedStatus", "XMLResponse", "NotJSON",

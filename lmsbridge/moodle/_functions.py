@@ -46,6 +46,7 @@ READ_FUNCTIONS: frozenset[str] = frozenset(
         "core_competency_list_competency_frameworks",
         "core_competency_list_competencies",
         "core_competency_list_course_competencies",
+        "local_lmsbridge_get_users",
     }
 )
 
@@ -57,6 +58,7 @@ CREATE_LIST_PARAM: dict[str, str] = {
     "core_user_create_users": "users",
     "core_cohort_create_cohorts": "cohorts",
     "core_group_create_groups": "groups",
+    "local_lmsbridge_create_users": "users",
 }
 
 
@@ -145,9 +147,16 @@ PLUGIN_FUNCTIONS: tuple[str, ...] = (
     "local_lmsbridge_get_completion",
     "local_lmsbridge_set_sections",
     "local_lmsbridge_get_sections",
+    "local_lmsbridge_create_users",
+    "local_lmsbridge_enrol_users",
+    "local_lmsbridge_get_users",
 )
 # Only saves calls (the sync reads with core's functions without it), so an older plugin still does the rest.
 PLUGIN_READ_FUNCTION = "local_lmsbridge_read_courses"
+# Bulk forms of core's user creation, enrolment and user look-up: the site does per call what core does per row
+# (issue 19). Only faster, like the read above: without them the sync uses core's functions.
+PLUGIN_BULK_FUNCTIONS: tuple[str, ...] = (
+    "local_lmsbridge_create_users", "local_lmsbridge_enrol_users", "local_lmsbridge_get_users")
 # For `lmsbridge doctor` only (the sync user's own capabilities): the sync never needs it.
 PLUGIN_CHECK_FUNCTION = "local_lmsbridge_check_capabilities"
 # Every function the plugin declares: what an administrator adds to the sync user's service.

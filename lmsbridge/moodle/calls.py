@@ -288,6 +288,22 @@ def plugin_get_sections(courseids: Sequence[int]) -> Call[Any]:
     return Call("local_lmsbridge_get_sections", {"courseids": list(courseids)}, read=True)
 
 
+def plugin_get_users(field: str, values: Sequence[Any]) -> Call[Any]:
+    """core_user_get_users_by_field's answer for the fields a sync compares, in one query per call."""
+    return Call("local_lmsbridge_get_users", {"field": field, "values": list(values)}, "values", read=True)
+
+
+def plugin_create_users(items: Sequence[Item]) -> Call[Any]:
+    """Accounts created as the upload tool creates them; one result per item ({id, username, errorcode,
+    message}: id 0 and an error code for a row not created)."""
+    return _items("local_lmsbridge_create_users", "users", items)
+
+
+def plugin_enrol_users(items: Sequence[Item]) -> Call[Any]:
+    """enrol_manual_enrol_users' items and effect, its checks made once per course."""
+    return _items("local_lmsbridge_enrol_users", "enrolments", items)
+
+
 def plugin_upsert_scorm(*, courseid: int, section: int, idnumber: str, name: str, intro: str, draftitemid: int,
                         settings: Item) -> Call[pm.ScormUpserted]:
     """``draftitemid`` 0 keeps the stored package; ``settings`` are the activity's grading and display."""

@@ -40,6 +40,7 @@ class Scope(BaseModel):
     # What needs the companion plugin or optional services is read only when the site has them.
     plugin: bool = False  # local_lmsbridge's functions are in the token's service
     read_courses: bool = False  # and its local_lmsbridge_read_courses: all per-course parts in few calls
+    bulk: list[str] = []  # and those of its bulk functions (PLUGIN_BULK_FUNCTIONS) the service has
     activity_courses: list[str] = []  # courses whose SCORM activities and grade items are read (plugin)
     grade_courses: list[str] = []  # courses whose gradebook is read (event grades, the alumni rule)
     frameworks: list[str] = []  # competency framework idnumbers

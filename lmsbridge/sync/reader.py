@@ -69,6 +69,13 @@ class _Counter:
 _s = plain_text  # short: applied to every string read
 
 
+def _users_by(scope: Scope, field: str, values: list[Any]) -> Call[Any]:
+    """Accounts by a field: with the plugin's local_lmsbridge_get_users in one query per call, else core's
+    function (which builds every account's whole profile)."""
+    bulk = calls.plugin_get_users(field, values)
+    return bulk if bulk.function in scope.bulk else calls.get_users_by_field(field, values)
+
+
 def _shown(raw: dict[str, Any], field: str) -> str | None:
     """A field Moodle always returns when the caller may see it: absent means hidden, not empty."""
     return _s(raw[field]) if field in raw else None
@@ -154,7 +161,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     foreign: dict[str, list[dict[str, Any]]] = {}
 
     def read_users(lookup: dict[str, str]) -> None:
-        for raw in r.batched(calls.get_users_by_field("idnumber", sorted(lookup))):
+        for raw in r.batched(_users_by(scope, "idnumber", sorted(lookup))):
             key = lookup.get(_s(raw.get("idnumber")))
             if key is None:
                 continue
@@ -222,7 +229,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
     known_ids = {u.id for u in state.users.values()}
     enrolled = {uid for uid, i in state.enrolled_idnumbers.items() if i.startswith(prefix) or uid in owned}
     members = {m for c in state.cohorts.values() for m in c.members}
-    for raw in r.batched(calls.get_users_by_field("id", sorted((enrolled | members) - known_ids))):
+    for raw in r.batched(_users_by(scope, "id", sorted((enrolled | members) - known_ids))):
         if ours(raw, "") and _s(raw.get("idnumber")):
             user = _user(raw)
             state.users.setdefault(own(prefix, user.idnumber), user)
@@ -238,7 +245,7 @@ def read_actual(client: MoodleClient, scope: Scope, *, concurrency: int = 2) -> 
         usernames = {v[0]: k for k, v in new.items() if v[0]}
         emails = {v[1].lower(): k for k, v in new.items() if v[1]}
         for field, values in (("username", usernames), ("email", emails)):
-            for raw in r.batched(calls.get_users_by_field(field, sorted(values))):
+            for raw in r.batched(_users_by(scope, field, sorted(values))):
                 value = _s(raw.get(field))
                 wanted = values.get(value.lower() if field == "email" else value)
                 if wanted:
@@ -257,7 +264,7 @@ def _match_existing(r: _Counter, scope: Scope, state: ActualState, foreign: dict
     matched by another field, is reported (``taken``, a clash): Moodle would then hold the idnumber twice."""
     by_id = {v: k for k, v in scope.adopted.items() if k not in state.users}
     if by_id:
-        for raw in r.batched(calls.get_users_by_field("id", sorted(by_id))):
+        for raw in r.batched(_users_by(scope, "id", sorted(by_id))):
             state.users[by_id[raw["id"]]] = _matched(raw, "journal")
     wanted = {k: v for k, v in scope.new_user_logins.items() if k not in state.users}
     field = scope.match_by
@@ -269,7 +276,7 @@ def _match_existing(r: _Counter, scope: Scope, state: ActualState, foreign: dict
             value = {"email": email.lower(), "username": username}.get(field, "")
             if value:
                 values[value] = key
-        for raw in r.batched(calls.get_users_by_field(field, sorted(values))):
+        for raw in r.batched(_users_by(scope, field, sorted(values))):
             text = _s(raw.get(field))
             wanted_key = values.get(text.lower() if field == "email" else text)
             if wanted_key and not ours(raw, ""):  # lmsbridge's own: another participant's, a clash

@@ -25,6 +25,7 @@ from lmsbridge.exit_codes import ExitCode
 from lmsbridge.exit_codes import outcome as exit_outcome
 from lmsbridge.moodle import (
     COMPETENCY_FUNCTIONS,
+    PLUGIN_BULK_FUNCTIONS,
     PLUGIN_FUNCTIONS,
     PLUGIN_READ_FUNCTION,
     SYNC_FUNCTIONS,
@@ -118,7 +119,7 @@ def preflight(client: MoodleClient) -> set[str]:
 def optional_parts(functions: set[str]) -> tuple[str, str]:
     """Why the plugin's and the competency parts cannot run on this site ("" = they can)."""
     plugin = ""
-    needed = [f for f in PLUGIN_FUNCTIONS if f != PLUGIN_READ_FUNCTION]
+    needed = [f for f in PLUGIN_FUNCTIONS if f != PLUGIN_READ_FUNCTION and f not in PLUGIN_BULK_FUNCTIONS]
     lacking = [f for f in needed if f not in functions]
     if len(lacking) == len(needed):
         plugin = "the companion plugin local_lmsbridge is not installed; see lmsbridge doctor"
@@ -170,6 +171,7 @@ def make_sync_plan(settings: SyncSettings, client: MoodleClient, journal: Journa
     ids = {e: journal.known_ids(e) for e in ("course", "group")} if journal else None
     scope = scope_of(desired, known, ids, plugin=not plugin_missing, competencies=not competencies_missing,
                      read_courses=PLUGIN_READ_FUNCTION in functions)
+    scope.bulk = [f for f in PLUGIN_BULK_FUNCTIONS if f in functions] if not plugin_missing else []
     scope.match_by, scope.adopted = settings.match_users_by, journal.adopted_users() if journal else {}
     scope.managed = journal.managed_ids() if journal else {}
     actual = _read(client, scope, settings)

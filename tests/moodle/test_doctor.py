@@ -13,6 +13,7 @@ from lmsbridge.capability_check import NOT_CHECKED
 from lmsbridge.cli import cli
 from lmsbridge.doctor import PLUGIN_FUNCTIONS, PLUGIN_MISSING, REQUIRED_FUNCTIONS
 from lmsbridge.moodle import PLUGIN_CHECK_FUNCTION as CHECK_FUNCTION
+from lmsbridge.moodle import PLUGIN_BULK_FUNCTIONS
 from lmsbridge.moodle import PLUGIN_SERVICE_FUNCTIONS as SERVICE_FUNCTIONS
 
 
@@ -92,6 +93,15 @@ def test_older_plugin_without_the_bulk_read_is_ready_with_a_note(shared, server:
     assert code == 0 and "Ready" in out
     assert "  - local_lmsbridge_read_courses" in out
     assert "a few calls per course instead of one for all" in out and "lmsbridge moodle-plugin" in out
+
+
+def test_older_plugin_without_the_bulk_functions_is_ready_with_a_note(shared, server: LoopbackServer) -> None:
+    older = tuple(f for f in PLUGIN_FUNCTIONS if f not in PLUGIN_BULK_FUNCTIONS)
+    server.default = Reply.json(site_info(add=older))
+    code, out = doctor(server.url)
+    assert code == 0 and "Ready" in out
+    assert "  - local_lmsbridge_create_users" in out and "  - local_lmsbridge_get_users" in out
+    assert "row by row (a first sync takes about twice as long)" in out
 
 
 def test_invalid_token_and_disabled_web_services(shared, server: LoopbackServer) -> None:

@@ -110,4 +110,24 @@ $functions = [
         'type' => 'write',
         'capabilities' => 'moodle/badges:awardbadge',
     ],
+    'local_lmsbridge_create_users' => [
+        'classname' => 'local_lmsbridge\external\create_users',
+        'description' => 'Create many accounts in one transaction as the user upload tool does (cron makes and mails '
+            . 'the passwords), with core_user_create_users\' checks; one result per row.',
+        'type' => 'write',
+        'capabilities' => 'moodle/user:create',
+    ],
+    'local_lmsbridge_enrol_users' => [
+        'classname' => 'local_lmsbridge\external\enrol_users',
+        'description' => 'enrol_manual_enrol_users with its checks made once per course instead of once per row.',
+        'type' => 'write',
+        'capabilities' => 'enrol/manual:enrol, moodle/role:assign',
+    ],
+    'local_lmsbridge_get_users' => [
+        'classname' => 'local_lmsbridge\external\get_users',
+        'description' => 'Accounts by idnumber, username, e-mail or id, many in one query (the fields a sync '
+            . 'compares).',
+        'type' => 'read',
+        'capabilities' => 'moodle/user:viewalldetails, moodle/site:viewuseridentity',
+    ],
 ];

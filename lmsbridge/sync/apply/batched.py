@@ -48,6 +48,16 @@ FUNCTIONS: dict[tuple[str, str], Callable[[list[dict[str, Any]]], Call[Any]]] = 
     ("group_member", "remove"): calls.delete_group_members,
 }
 
+# The companion plugin's bulk forms (issue 19), used when the token's service has them (plan.scope.bulk): the same
+# rows and effect, with the site's checks made once per call instead of per row; local_lmsbridge_create_users
+# answers per row (a bad row fails alone) and leaves passwords to cron, as Moodle's upload tool does.
+BULK: dict[tuple[str, str], Callable[[list[dict[str, Any]]], Call[Any]]] = {
+    ("user", "create"): calls.plugin_create_users,
+    ("enrolment", "enrol"): calls.plugin_enrol_users,
+    ("enrolment", "reactivate"): calls.plugin_enrol_users,
+    ("enrolment", "suspend"): calls.plugin_enrol_users,
+}
+
 HINTS: dict[tuple[str, str], str] = {
     ("user", "create"): "check that the username is lower case and not taken, and that the e-mail address is "
                         "valid and not used by another account (Moodle does not say which in production mode); "
@@ -61,6 +71,16 @@ HINTS: dict[tuple[str, str], str] = {
 
 
 LANG_ERRORS = {"invalidparameter", "errorinvalidparam"}
+
+
+def _lang_hint(hint: str, payload: Any, errorcode: str) -> str:
+    """Moodle refuses a user's or course's language when the site lacks its language pack, and says only
+    "invalid parameter": the hint says so too."""
+    if isinstance(payload, dict) and payload.get("lang") and errorcode in LANG_ERRORS:
+        hint += (f"; or the site has no '{payload['lang']}' language pack: install it under Site "
+                 "administration > Language > Language packs")
+    return hint
+
 
 class BatchedApplier:
     """The phases sent as batched core list calls (FUNCTIONS): categories, courses, users, cohorts, groups,
@@ -99,7 +119,10 @@ class BatchedApplier:
                 self.books.fail(a, message=str(skip), skipped=True)
         if not items:
             return
-        call = FUNCTIONS[phase]([p for _, p in items])
+        make, bulk = FUNCTIONS[phase], BULK.get(phase)
+        if bulk and bulk([]).function in self.books.plan.scope.bulk:
+            make = bulk
+        call = make([p for _, p in items])
         chunks: list[list[tuple[Action, dict[str, Any]]]] = []
         start = 0
         for b in self.books.client.batches(call):
@@ -144,12 +167,7 @@ class BatchedApplier:
             a, payload = chunk[0]
             hint = (permission_hint(exc.moodle_message) if exc.errorcode == "nopermissions"
                     else HINTS.get((entity, op)) or exc.hint.split(". ")[0])
-            if isinstance(payload, dict) and payload.get("lang") and exc.errorcode in LANG_ERRORS:
-                # Moodle refuses a user's or course's language when the site lacks its language pack, and
-                # says only "invalid parameter".
-                hint += (f"; or the site has no '{payload['lang']}' language pack: install it under Site "
-                         "administration > Language > Language packs")
-            self.books.refused(a, exc, hint)
+            self.books.refused(a, exc, _lang_hint(hint, payload, exc.errorcode or ""))
             return
         except UNKNOWN_OUTCOME as exc:
             if round_ + 1 >= RECONCILE_ROUNDS:
@@ -180,8 +198,13 @@ class BatchedApplier:
             if hit:
                 self.books.fail(a, message=hit[0], hint=hit[1])
                 continue
-            if op == "create" and isinstance(answer, list) and i < len(answer):
-                new_id = int(answer[i]["id"])
+            row = answer[i] if op == "create" and isinstance(answer, list) and i < len(answer) else None
+            if isinstance(row, dict) and row.get("errorcode"):  # local_lmsbridge_create_users: this row alone
+                self.books.fail(a, message=str(row.get("message") or ""), errorcode=str(row["errorcode"]),
+                                hint=_lang_hint(HINTS.get((entity, op), ""), params, str(row["errorcode"])))
+                continue
+            if row is not None:
+                new_id = int(row["id"])
                 moodle_ids[a.seq] = new_id
                 with self.books.lock:
                     self.books.ids[entity][a.key] = new_id

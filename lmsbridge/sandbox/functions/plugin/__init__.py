@@ -11,6 +11,7 @@ them all.
 
 from lmsbridge.sandbox.functions.plugin import activities, capabilities, grades, read  # noqa: F401
 from lmsbridge.sandbox.functions.plugin import certificate_pdf, certificates, completion, sections  # noqa: F401
+from lmsbridge.sandbox.functions.plugin import bulk_users  # noqa: F401
 from lmsbridge.sandbox.functions.plugin.lookup import PLUGIN_COMPONENT, PROTECT_DOWNLOADS
 from lmsbridge.sandbox.functions.plugin.package import parse_package
 

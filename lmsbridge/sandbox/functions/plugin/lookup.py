@@ -34,6 +34,8 @@ CAPABILITY_LABELS = {
     "moodle/competency:coursecompetencyview": "View course competencies",
     "moodle/badges:awardbadge": "Award badge to user",
     "moodle/course:update": "Update course settings",
+    "moodle/user:viewalldetails": "View user full information",
+    "moodle/site:viewuseridentity": "See full user identity in lists",
 }
 
 # lang/en/local_lmsbridge.php (the plugin's) and mod/scorm/lang/en/scorm.php (Moodle's validation messages).
