@@ -135,7 +135,7 @@ def test_hold_back_drops_every_action_on_a_held_participant_and_says_so_once() -
                             ("group_member", "lmsb-C1/lmsb-g-a|lmsb-P1", "remove"),
                             ("grade", "lmsb-C1|lmsb-ev|lmsb-P1", "set"), ("course", "lmsb-C1", "update")):
         part.act(entity, key, op, None, None, "", "")
-    hold_back(part, {"lmsb-P1": "r.csv:3"})
+    hold_back(part, {"lmsb-P1": "r.csv:3"}, "lmsb-")
     assert [(a.entity, a.key) for a in part.actions] == [("user", "lmsb-P2"), ("course", "lmsb-C1")]
     assert [(p.key, p.source) for p in part.problems] == [("lmsb-P1", "r.csv:3")]
-    assert "held back" in part.problems[0].message
+    assert part.problems[0].message.startswith("participant P1 is held back"), "named as roster and Moodle name them"

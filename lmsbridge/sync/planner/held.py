@@ -4,7 +4,7 @@ group removal, update or grade for them until the row is fixed. Only someone abs
 
 from __future__ import annotations
 
-from lmsbridge.sync.keys import GradeKey, Pair
+from lmsbridge.sync.keys import GradeKey, Pair, roster_idnumber
 from lmsbridge.sync.plan import Action
 from lmsbridge.sync.planner.part import Part
 from lmsbridge.sync.problem import Problem
@@ -23,14 +23,15 @@ def participant_of(action: Action) -> str:
     return ""
 
 
-def hold_back(plan: Part, held: dict[str, str]) -> None:
-    """Drop every action on a held-back participant (``held``: idnumber -> the broken row), saying so once each."""
+def hold_back(plan: Part, held: dict[str, str], prefix: str = "") -> None:
+    """Drop every action on a held-back participant (``held``: key -> the broken row), saying so once each, by
+    the idnumber the roster and Moodle have."""
     if not held:
         return
     plan.actions = [a for a in plan.actions if participant_of(a) not in held]
     for who in sorted(held):  # every one of them, changes dropped or not: the plan names who is held back
         plan.problems.append(Problem(
             severity="warning", entity="user", key=who, source=held[who], held=True,
-            message=f"participant {who} is held back: left exactly as Moodle has them (no suspension, "
-                    "unenrolment, removal or update) because their roster row is broken",
+            message=f"participant {roster_idnumber(prefix, who)} is held back: left exactly as Moodle has them "
+                    "(no suspension, unenrolment, removal or update) because their roster row is broken",
             hint="fix the row; the next sync then brings the participant in line"))

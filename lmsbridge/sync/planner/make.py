@@ -56,7 +56,7 @@ def make_plan(desired: DesiredState, actual: ActualState, scope: Scope, settings
     ]
     plan = _joined(parts, desired)
     plan.problems.extend(reserved)
-    hold_back(plan, desired.held)  # before the thresholds: what is held back is not a removal
+    hold_back(plan, desired.held, desired.prefix)  # before the thresholds: what is held back is not a removal
 
     rank = {phase: i for i, phase in enumerate(PHASES)}
     plan.actions.sort(key=lambda a: rank[(a.entity, a.op)])  # stable: keeps the order within a phase

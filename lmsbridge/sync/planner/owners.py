@@ -65,7 +65,7 @@ def plan_ownership(desired: DesiredState, actual: ActualState, created: set[str]
             continue
         if key in taken:
             part.problems.append(Problem(entity="user", key=key, message=(
-                f"the account of participant {key} (user id {have.id}, idnumber {have.idnumber!r}) keeps its "
+                f"the account of participant {wanted} (user id {have.id}, idnumber {have.idnumber!r}) keeps its "
                 f"idnumber: {wanted!r} belongs to user id(s) {', '.join(map(str, taken[key]))}, an account "
                 "lmsbridge did not create; Moodle would then hold the idnumber twice"),
                 hint="if they are the same person, merge the accounts in Moodle; otherwise correct the other "

@@ -46,11 +46,11 @@ def plan_users(desired: DesiredState, actual: ActualState, *, suspend_leavers: b
     available: set[str] = set()
     hidden: set[str] = set()
     for key, want in desired.users.items():
-        have = actual.users.get(key)
+        have, idnumber = actual.users.get(key), roster_idnumber(desired.prefix, key)
         if key in ambiguous:
             found = ambiguous[key]
             part.problems.append(Problem(entity="user", key=key, source=want.source, message=(
-                f"participant {key} ({full_name(want)}) matches {len(found)} accounts by {found[0].field} "
+                f"participant {idnumber} ({full_name(want)}) matches {len(found)} accounts by {found[0].field} "
                 f"{found[0].value!r} (user ids {', '.join(str(c.other_id) for c in found)}); lmsbridge does not "
                 "guess: the participant's account, enrolments, cohorts and groups are left as they are"),
                 hint=f"merge or correct the accounts in Moodle so that one has this {found[0].field}, or set the "
@@ -67,10 +67,10 @@ def plan_users(desired: DesiredState, actual: ActualState, *, suspend_leavers: b
         if have is None:
             if key in clashed:
                 part.problems.append(Problem(entity="user", key=key, source=want.source, message=(
-                    f"participant {key} is not created: {'; '.join(clashed[key])}, an account lmsbridge "
+                    f"participant {idnumber} is not created: {'; '.join(clashed[key])}, an account lmsbridge "
                     "does not manage; the participant's enrolments, cohorts and groups are skipped"),
                     hint="if it is the same person, set that account's idnumber to "
-                     f"{roster_idnumber(desired.prefix, key)!r} (the roster's) in Moodle and match by idnumber "
+                     f"{idnumber!r} (the roster's) in Moodle and match by idnumber "
                      "(LMSBRIDGE_MATCH_USERS_BY) so that lmsbridge enrols it; otherwise correct the roster"))
                 continue
             available.add(key)
