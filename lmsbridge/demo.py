@@ -62,6 +62,8 @@ def run_demo(out: Path, *, schemas: Path | None, echo: Callable[[str], None]) ->
         echo("   The next sync moves those who passed every session of the Executive Management Program "
              "to its alumni network:")
         second = run_sync(settings, client)
+        if second.plan is not None and not second.plan.actions:  # the learners act only within their courses' dates
+            echo("   nobody has passed every session yet")
         echo(format_summary(second))
         third = run_sync(settings, client)
         echo(f"   A further sync changes {len(third.plan.actions) if third.plan else 0} things "
