@@ -8,13 +8,16 @@ with LMSBRIDGE_TEST_MOODLE_URL/TOKEN); everything it makes is deleted at the end
 
 from __future__ import annotations
 
+import json
 import secrets
+import shutil
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import test_plugin_real_moodle as contract
-from test_plugin_real_moodle import STUDENT_ROLE, Site, make_course
+from test_plugin_real_moodle import EDITING_TEACHER_ROLE, HERE, MOODLE_DIR, STUDENT_ROLE, Site, make_course
 
 from lmsbridge.moodle import MoodleAPIError, MoodleClient
 from lmsbridge.plugin_zip import SYNC_CAPABILITIES
@@ -34,9 +37,10 @@ def made(admin: MoodleClient) -> Iterator[dict[str, Any]]:
     [existing] = admin.call("core_user_create_users", {"users": [{
         "username": f"lmsb-bulk-old-{sfx}", "password": f"Pass-word-{sfx}-1", "firstname": "Old", "lastname": "One",
         "email": f"lmsb-bulk-old-{sfx}@example.invalid", "idnumber": f"bulk-old-{sfx}"}]})
-    out: dict[str, Any] = {"sfx": sfx, "course": course, "existing": existing["id"], "users": [existing["id"]]}
+    out: dict[str, Any] = {"sfx": sfx, "course": course, "existing": existing["id"], "users": [existing["id"]],
+                           "courses": [course]}
     yield out
-    admin.call("core_course_delete_courses", {"courseids": [course] + ([out["twin"]] if "twin" in out else [])})
+    admin.call("core_course_delete_courses", {"courseids": out["courses"]})
     admin.call("core_user_delete_users", {"userids": out["users"]})
 
 
@@ -134,7 +138,7 @@ def test_enrol_users_enrols_suspends_and_reactivates(site: Site, admin: MoodleCl
     assert [u for u, _ in enrolled(admin, course, 1)] == everyone
     # New enrolments (written in bulk) and changes (through enrol_user) end as core's: suspended, dated, repeated.
     twin = make_course(admin, f"bulk-twin-{made['sfx']}")
-    made["twin"] = twin
+    made["courses"].append(twin)
     for function, where in (("enrol_manual_enrol_users", twin), ("local_lmsbridge_enrol_users", course)):
         admin.call(function, {"enrolments": [
             {"roleid": STUDENT_ROLE, "userid": everyone[0], "courseid": where, "suspend": 1},  # a change
@@ -172,3 +176,54 @@ def test_the_sync_user_may_call_them_and_a_user_without_the_capabilities_may_not
             assert err.value.errorcode == "nopermissions", function
             assert err.value.moodle_message == ("Sorry, but you do not currently have permissions to do that "
                                                 f"({capability_name}).")
+
+
+def user_flags(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What Moodle keeps about these accounts outside any web service (tests/plugin/user_flags.php)."""
+    done = subprocess.run(["php", str(HERE / "user_flags.php"), MOODLE_DIR, *map(str, ids)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {int(k): v for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
+
+
+def welcomes(admin: MoodleClient, user: int) -> list[tuple[str, int]]:
+    """The course welcome notifications the learner has: (subject, sender)."""
+    found = admin.call("core_message_get_messages", {"useridto": user, "type": "notifications", "read": 2})
+    return sorted((m["subject"], m["useridfrom"]) for m in found["messages"] if m["eventtype"] ==
+                  "enrolcoursewelcomemessage")
+
+
+@pytest.mark.moodle
+def test_learners_enrolled_in_bulk_are_welcomed_and_their_sessions_told_as_core_does(
+        site: Site, admin: MoodleClient, made: dict[str, Any]) -> None:
+    """What the bulk functions do once per call instead of per row ends as core's per-row path: learners get the
+    course welcome message from the course's teacher (and none where the course has no teacher), their sessions
+    are told to reload their access; new accounts wait for cron to make and mail their passwords."""
+    if site.sandbox is not None:
+        pytest.skip("welcome messages and session flags are Moodle's own: checked on a real Moodle")
+    if not MOODLE_DIR or not shutil.which("php"):
+        pytest.skip("reading the session flags needs LMSBRIDGE_TEST_MOODLE_DIR (the Moodle code folder) and php")
+    sfx = made["sfx"]
+    answer = admin.call("local_lmsbridge_create_users", {"users": [row(sfx, f"w{i}") for i in range(7)]})
+    ids = [r["id"] for r in answer]
+    made["users"].extend(ids)
+    assert all(ids), answer
+    flags = user_flags(ids)
+    assert all(f["create_password"] == "1" and f["preferenceschanged"] for f in flags.values()), flags
+    core, bulk, quiet = (make_course(admin, f"bulk-{name}-{sfx}") for name in ("welcome-core", "welcome", "quiet"))
+    made["courses"] += [core, bulk, quiet]
+    teacher_core, s1, s2, teacher_bulk, s3, s4, s5 = ids
+    admin.call("enrol_manual_enrol_users", {"enrolments": [
+        {"roleid": role, "userid": u, "courseid": core}
+        for role, u in ((EDITING_TEACHER_ROLE, teacher_core), (STUDENT_ROLE, s1), (STUDENT_ROLE, s2))]})
+    admin.call("local_lmsbridge_enrol_users", {"enrolments": [
+        {"roleid": role, "userid": u, "courseid": bulk}
+        for role, u in ((EDITING_TEACHER_ROLE, teacher_bulk), (STUDENT_ROLE, s3), (STUDENT_ROLE, s4))]})
+    admin.call("local_lmsbridge_enrol_users", {"enrolments": [
+        {"roleid": STUDENT_ROLE, "userid": u, "courseid": quiet} for u in (s1, s5)]})
+    subjects = {c: admin.call("core_course_get_courses", {"options": {"ids": [c]}})[0]["fullname"]
+                for c in (core, bulk)}
+    assert [welcomes(admin, u) for u in (s1, s2)] == [[(f"Welcome to {subjects[core]}", teacher_core)]] * 2
+    assert [welcomes(admin, u) for u in (s3, s4)] == [[(f"Welcome to {subjects[bulk]}", teacher_bulk)]] * 2
+    assert welcomes(admin, s5) == [] and welcomes(admin, teacher_bulk) == welcomes(admin, teacher_core) == []
+    assert all(f["dirty"] for f in user_flags(ids).values())

@@ -21,6 +21,7 @@ use core_external\external_function_parameters;
 use core_external\external_multiple_structure;
 use core_external\external_single_structure;
 use core_external\external_value;
+use local_lmsbridge\local\cache_flags;
 
 /**
  * local_lmsbridge_create_users: many accounts in one transaction, as the user upload tool creates them.
@@ -103,6 +104,7 @@ class create_users extends external_api {
         }
 
         $transaction = $DB->start_delegated_transaction();
+        $passwords = [];  // The new accounts with internal authentication: cron makes their passwords.
         foreach ($good as $i => $row) {
             $internal = get_auth_plugin($row['auth'])->is_internal();
             $user = [
@@ -117,12 +119,18 @@ class create_users extends external_api {
                     $user[$name] = $row[$name];
                 }
             }
-            $id = user_create_user($user, false, false);
+            $results[$i]['id'] = (int)user_create_user($user, false, false);
             if ($internal) {
-                set_user_preference('create_password', 1, $id);
+                $passwords[] = $results[$i]['id'];
             }
-            \core\event\user_created::create_from_userid($id)->trigger();
-            $results[$i]['id'] = (int)$id;
+        }
+        // set_user_preference('create_password', 1) for all of them in one insert (the accounts are new: no
+        // preference or session of theirs exists yet), then the events, as the upload tool does after it.
+        $DB->insert_records('user_preferences', array_map(fn(int $id) => (object)['userid' => $id,
+            'name' => 'create_password', 'value' => '1'], $passwords));
+        cache_flags::set_many('userpreferenceschanged', $passwords, '1', time() + $CFG->sessiontimeout);
+        foreach ($good as $i => $row) {
+            \core\event\user_created::create_from_userid($results[$i]['id'])->trigger();
         }
         $transaction->allow_commit();
         return array_values($results);

@@ -21,6 +21,7 @@ use core_external\external_function_parameters;
 use core_external\external_multiple_structure;
 use core_external\external_single_structure;
 use core_external\external_value;
+use local_lmsbridge\local\cache_flags;
 
 /**
  * local_lmsbridge_enrol_users: enrol_manual_enrol_users with its checks made once per course, not per row.
@@ -31,12 +32,18 @@ use core_external\external_value;
  * enrolment instance found, once. Core does all of that for every row, which costs more than the enrolment.
  *
  * New enrolments are written as enrol_plugin::enrol_user() and role_assign() write them, a course at a time:
- * the user_enrolments and role_assignments rows in one insert each (after one query for what exists), then per
- * row what those functions do after their insert, in their order: the user_enrolment_created event, the course
- * contacts cache, the after_user_enrolled hook (the welcome message), mark_user_dirty(), the role_assigned event
- * and the after_role_assigned hook; grades recovered when the site says so. A row that changes an existing
- * enrolment, repeats a user of the same course, or enrols the caller goes through enrol_user() itself.
- * Requires enrol/manual:enrol and moodle/role:assign.
+ * the user_enrolments and role_assignments rows in one insert each (after one query for what exists), then what
+ * those functions do after their insert, in their order: per row the user_enrolment_created event, the category
+ * enrolment cache and the after_user_enrolled hook (the welcome message); mark_user_dirty() for all rows in two
+ * queries and the course contacts cache once per role (core does both per row; the result is the same); per row
+ * the role_assigned event and the after_role_assigned hook; grades recovered when the site says so.
+ *
+ * The welcome message comes from the course contact, found once per course: core's callback looks it up for every
+ * row, and when the course has none (a new course has no teacher yet) it sends nothing, after five queries a row.
+ * Then the hook is dispatched with the instance's welcome option off, so the callback skips that. Rows that assign
+ * a course-contact role (a teacher) are enrolled first, through enrol_user(), so that the others are welcomed by
+ * them as core would. A row that changes an existing enrolment, repeats a user of the same course, or enrols the
+ * caller also goes through enrol_user(). Requires enrol/manual:enrol and moodle/role:assign.
  *
  * @package    local_lmsbridge
  * @copyright  2026 lmsbridge contributors
@@ -125,15 +132,23 @@ class enrol_users extends external_api {
         $params['enrolid'] = $instance->id;
         $enrolled = $DB->get_records_select_menu('user_enrolments', "enrolid = :enrolid AND userid $in", $params, '',
             'userid, id');
+        $contactroles = empty($CFG->coursecontact) ? [] : array_flip(explode(',', $CFG->coursecontact));
         $new = [];
+        $contacts = [];  // Rows that make a course contact: before the others, as they may welcome them.
         $others = [];
         foreach ($rows as $e) {
             $user = $e['userid'];
             if (isset($enrolled[$user]) || isset($new[$user]) || $user == $USER->id) {
                 $others[] = $e;
+            } else if (isset($contactroles[$e['roleid']])) {
+                $contacts[] = $e;
+                $enrolled[$user] = true;
             } else {
                 $new[$user] = $e;
             }
+        }
+        foreach ($contacts as $e) {
+            self::enrol_one($enrol, $instance, $e);
         }
         if ($new) {
             [$in, $params] = $DB->get_in_or_equal(array_keys($new), SQL_PARAMS_NAMED);
@@ -152,13 +167,14 @@ class enrol_users extends external_api {
             $DB->insert_records('user_enrolments', $records);
             $params['enrolid'] = $instance->id;
             $ues = $DB->get_records_select('user_enrolments', "enrolid = :enrolid AND userid $in", $params);
+            $hookinstance = self::welcome_instance($enrol, $instance, $context);
             foreach ($ues as $ue) {  // As enrol_user() after its insert.
                 \core\event\user_enrolment_created::create(['objectid' => $ue->id, 'courseid' => $instance->courseid,
                     'context' => $context, 'relateduserid' => $ue->userid, 'other' => ['enrol' => 'manual']])->trigger();
                 \core_course_category::user_enrolment_changed($instance->courseid, $ue->userid, $ue->status,
                     $ue->timestart, $ue->timeend);
                 \core\di::get(\core\hook\manager::class)->dispatch(new \core_enrol\hook\after_user_enrolled(
-                    enrolinstance: $instance, userenrolmentinstance: $ue, roleid: $new[$ue->userid]['roleid']));
+                    enrolinstance: $hookinstance, userenrolmentinstance: $ue, roleid: $new[$ue->userid]['roleid']));
             }
             self::assign_roles($context, $new, $now);
             if ($CFG->recovergradesdefault) {
@@ -169,9 +185,41 @@ class enrol_users extends external_api {
             }
         }
         foreach ($others as $e) {
-            $enrol->enrol_user($instance, $e['userid'], $e['roleid'], $e['timestart'] ?? 0, $e['timeend'] ?? 0,
-                empty($e['suspend']) ? ENROL_USER_ACTIVE : ENROL_USER_SUSPENDED);
+            self::enrol_one($enrol, $instance, $e);
         }
+    }
+
+    /**
+     * One row through enrol_user() itself.
+     *
+     * @param \enrol_plugin $enrol
+     * @param \stdClass $instance
+     * @param array $e the row
+     */
+    private static function enrol_one(\enrol_plugin $enrol, \stdClass $instance, array $e): void {
+        $enrol->enrol_user($instance, $e['userid'], $e['roleid'], $e['timestart'] ?? 0, $e['timeend'] ?? 0,
+            empty($e['suspend']) ? ENROL_USER_ACTIVE : ENROL_USER_SUSPENDED);
+    }
+
+    /**
+     * The instance to hand to the after_user_enrolled hook: the course's own, or, when it would send a welcome
+     * message but the course has no contact to send it from, a copy with the welcome option off, so that the
+     * callback does not look for the contact again for every row only to send nothing.
+     *
+     * @param \enrol_plugin $enrol
+     * @param \stdClass $instance
+     * @param \context_course $context
+     * @return \stdClass
+     */
+    private static function welcome_instance(\enrol_plugin $enrol, \stdClass $instance,
+            \context_course $context): \stdClass {
+        $option = (int)$instance->customint1;
+        if ($option === ENROL_DO_NOT_SEND_EMAIL || $enrol->get_welcome_message_contact($option, $context)) {
+            return $instance;
+        }
+        $quiet = clone $instance;
+        $quiet->customint1 = ENROL_DO_NOT_SEND_EMAIL;
+        return $quiet;
     }
 
     /**
@@ -201,12 +249,18 @@ class enrol_users extends external_api {
         if ($records) {
             $DB->insert_records('role_assignments', $records);
         }
+        $assigned = [];
         foreach ($DB->get_records_select('role_assignments', $select, $params, 'id') as $ra) {
-            if (isset($had[$ra->userid . '/' . $ra->roleid]) || $ra->roleid != $new[$ra->userid]['roleid']) {
-                continue;
+            if (!isset($had[$ra->userid . '/' . $ra->roleid]) && $ra->roleid == $new[$ra->userid]['roleid']) {
+                $assigned[] = $ra;
             }
-            mark_user_dirty($ra->userid);  // As role_assign() after its insert.
-            \core_course_category::role_assignment_changed($ra->roleid, $context);
+        }
+        // As role_assign() after its insert: mark_user_dirty() and the course contacts cache, for all at once.
+        cache_flags::mark_users_dirty(array_column($assigned, 'userid'));
+        foreach (array_unique(array_column($assigned, 'roleid')) as $roleid) {
+            \core_course_category::role_assignment_changed($roleid, $context);
+        }
+        foreach ($assigned as $ra) {
             $event = \core\event\role_assigned::create(['context' => $context, 'objectid' => $ra->roleid,
                 'relateduserid' => $ra->userid,
                 'other' => ['id' => $ra->id, 'component' => $ra->component, 'itemid' => $ra->itemid]]);
