@@ -44,6 +44,7 @@ SYNC_CAPABILITIES: dict[str, str] = {
     "enrol/manual:enrol": "enrol many participants in one call",
     "moodle/role:assign": "give the enrolled participants their role",
     "moodle/site:viewuseridentity": "find many participants by idnumber or e-mail in one call",
+    "moodle/cohort:assign": "add many participants to cohorts in one call",
 }
 
 # One line for `lmsbridge doctor` when the plugin's functions are absent.

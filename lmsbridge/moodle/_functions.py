@@ -150,13 +150,15 @@ PLUGIN_FUNCTIONS: tuple[str, ...] = (
     "local_lmsbridge_create_users",
     "local_lmsbridge_enrol_users",
     "local_lmsbridge_get_users",
+    "local_lmsbridge_add_cohort_members",
 )
 # Only saves calls (the sync reads with core's functions without it), so an older plugin still does the rest.
 PLUGIN_READ_FUNCTION = "local_lmsbridge_read_courses"
-# Bulk forms of core's user creation, enrolment and user look-up: the site does per call what core does per row
-# (issue 19). Only faster, like the read above: without them the sync uses core's functions.
+# Bulk forms of core's user creation, enrolment, user look-up and cohort membership: the site does per call what
+# core does per row (issue 19). Only faster, like the read above: without them the sync uses core's functions.
 PLUGIN_BULK_FUNCTIONS: tuple[str, ...] = (
-    "local_lmsbridge_create_users", "local_lmsbridge_enrol_users", "local_lmsbridge_get_users")
+    "local_lmsbridge_create_users", "local_lmsbridge_enrol_users", "local_lmsbridge_get_users",
+    "local_lmsbridge_add_cohort_members")
 # For `lmsbridge doctor` only (the sync user's own capabilities): the sync never needs it.
 PLUGIN_CHECK_FUNCTION = "local_lmsbridge_check_capabilities"
 # Every function the plugin declares: what an administrator adds to the sync user's service.

@@ -304,6 +304,11 @@ def plugin_enrol_users(items: Sequence[Item]) -> Call[Any]:
     return _items("local_lmsbridge_enrol_users", "enrolments", items)
 
 
+def plugin_add_cohort_members(items: Sequence[Item]) -> Call[Any]:
+    """core_cohort_add_cohort_members' items, answer (warnings) and effect, its look-ups made once per call."""
+    return _items("local_lmsbridge_add_cohort_members", "members", items)
+
+
 def plugin_upsert_scorm(*, courseid: int, section: int, idnumber: str, name: str, intro: str, draftitemid: int,
                         settings: Item) -> Call[pm.ScormUpserted]:
     """``draftitemid`` 0 keeps the stored package; ``settings`` are the activity's grading and display."""

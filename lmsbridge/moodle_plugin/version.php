@@ -25,8 +25,8 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_lmsbridge';
-$plugin->version = 2026120410;
-$plugin->release = '0.6.1';
+$plugin->version = 2026120411;
+$plugin->release = '0.7.0';
 // Moodle 4.5 LTS (2024100700) and later; no upper bound: the plugin uses only APIs that 5.0 keeps.
 $plugin->requires = 2024100700;
 $plugin->maturity = MATURITY_BETA;

@@ -1,8 +1,9 @@
 """The plugin's bulk user functions (issue 19), proved the same way on the sandbox and on a real Moodle (4.5/5.0):
 local_lmsbridge_create_users answers per row with core_user_create_users' checks and words, and creates only the
 good rows; local_lmsbridge_enrol_users enrols, suspends and reactivates as enrol_manual_enrol_users does;
-local_lmsbridge_get_users finds what core_user_get_users_by_field finds, with the same fields. Read back with
-core's functions. Uses the `site` and `admin` fixtures of test_plugin_real_moodle (sandbox always; a real Moodle
+local_lmsbridge_get_users finds what core_user_get_users_by_field finds, with the same fields;
+local_lmsbridge_add_cohort_members answers and adds as core_cohort_add_cohort_members. Read back with core's
+functions. Uses the `site` and `admin` fixtures of test_plugin_real_moodle (sandbox always; a real Moodle
 with LMSBRIDGE_TEST_MOODLE_URL/TOKEN); everything it makes is deleted at the end.
 """
 
@@ -37,10 +38,14 @@ def made(admin: MoodleClient) -> Iterator[dict[str, Any]]:
     [existing] = admin.call("core_user_create_users", {"users": [{
         "username": f"lmsb-bulk-old-{sfx}", "password": f"Pass-word-{sfx}-1", "firstname": "Old", "lastname": "One",
         "email": f"lmsb-bulk-old-{sfx}@example.invalid", "idnumber": f"bulk-old-{sfx}"}]})
+    cohorts = admin.call("core_cohort_create_cohorts", {"cohorts": [
+        {"categorytype": {"type": "system", "value": ""}, "name": f"Bulk {name} {sfx}", "idnumber": f"bulk-{name}-{sfx}"}
+        for name in ("core", "plugin")]})
     out: dict[str, Any] = {"sfx": sfx, "course": course, "existing": existing["id"], "users": [existing["id"]],
-                           "courses": [course]}
+                           "courses": [course], "cohorts": {c["idnumber"]: c["id"] for c in cohorts}}
     yield out
     admin.call("core_course_delete_courses", {"courseids": out["courses"]})
+    admin.call("core_cohort_delete_cohorts", {"cohortids": list(out["cohorts"].values())})
     admin.call("core_user_delete_users", {"userids": out["users"]})
 
 
@@ -152,6 +157,39 @@ def test_enrol_users_enrols_suspends_and_reactivates(site: Site, admin: MoodleCl
             {"roleid": STUDENT_ROLE, "userid": everyone[0], "courseid": 987654321}]})
 
 
+def member(cohort: tuple[str, Any], user: tuple[str, Any]) -> dict[str, Any]:
+    return {"cohorttype": {"type": cohort[0], "value": str(cohort[1])},
+            "usertype": {"type": user[0], "value": str(user[1])}}
+
+
+def test_add_cohort_members_answers_and_adds_as_core(site: Site, admin: MoodleClient, made: dict[str, Any]) -> None:
+    sfx, ids = made["sfx"], made.get("created") or pytest.skip("needs the accounts of the creation test")
+    username = by_field(admin, "core_user_get_users_by_field", "id", ids[:1])[0]["username"]
+    for function, name in (("core_cohort_add_cohort_members", "core"), ("local_lmsbridge_add_cohort_members", "plugin")):
+        idnumber = f"bulk-{name}-{sfx}"
+        cohortid = made["cohorts"][idnumber]
+        answer = admin.call(function, {"members": [
+            member(("idnumber", idnumber), ("id", made["existing"])),
+            member(("id", cohortid), ("username", username)),
+            member(("idnumber", idnumber), ("id", made["existing"])),  # again, in the same call
+            member(("idnumber", f"bulk-nocohort-{sfx}"), ("id", made["existing"])),
+            member(("id", cohortid), ("username", f"nobody-{sfx}")),
+            member(("name", idnumber), ("id", made["existing"])),
+            member(("id", cohortid), ("email", "x@example.invalid")),
+        ]})
+        assert [(w["warningcode"], w["message"]) for w in answer["warnings"]] == [
+            ("3", f"record already exists: cohort(idnumber={idnumber} id={made['existing']})"),
+            ("2", f"cohort idnumber=bulk-nocohort-{sfx} not exists"),
+            ("2", f"user username=nobody-{sfx} not exists"),
+            ("1", "invalid parameter: cohortype=name"),
+            ("1", "invalid parameter: usertype=email"),
+        ], function
+        again = admin.call(function, {"members": [member(("id", cohortid), ("id", ids[0]))]})
+        assert [w["warningcode"] for w in again["warnings"]] == ["3"]
+        [members] = admin.call("core_cohort_get_cohort_members", {"cohortids": [cohortid]})
+        assert sorted(members["userids"]) == sorted([made["existing"], ids[0]])
+
+
 def test_the_sync_user_may_call_them_and_a_user_without_the_capabilities_may_not(
         site: Site, admin: MoodleClient, made: dict[str, Any]) -> None:
     sfx, course = made["sfx"], made["course"]
@@ -164,13 +202,18 @@ def test_the_sync_user_may_call_them_and_a_user_without_the_capabilities_may_not
             {"roleid": STUDENT_ROLE, "userid": new["id"], "courseid": course}]})
         [found] = sync.call("local_lmsbridge_get_users", {"field": "idnumber", "values": [f"bulk-lp-{sfx}"]})
         assert (found["id"], found["email"]) == (new["id"], f"lmsb-bulk-lp-{sfx}@example.invalid")
+        added = sync.call("local_lmsbridge_add_cohort_members", {"members": [
+            member(("idnumber", f"bulk-plugin-{sfx}"), ("id", new["id"]))]})
+        assert added == {"warnings": []}
     assert new["id"] in [u for u, _ in enrolled(admin, course, 1)]
     weak_token = site.make_user("lmsbridgebulkweak", "lmsbridge_bulk_weak", ["webservice/rest:use"])
     with MoodleClient(site.url, weak_token, timeout=120) as weak:
         for function, params, capability_name in [
                 ("local_lmsbridge_create_users", {"users": [row(sfx, "weak")]}, "Create users"),
                 ("local_lmsbridge_get_users", {"field": "idnumber", "values": [f"bulk-lp-{sfx}"]},
-                 "View user full information")]:
+                 "View user full information"),
+                ("local_lmsbridge_add_cohort_members", {"members": [
+                    member(("idnumber", f"bulk-core-{sfx}"), ("id", new["id"]))]}, "Add and remove cohort members")]:
             with pytest.raises(MoodleAPIError) as err:
                 weak.call(function, params)
             assert err.value.errorcode == "nopermissions", function

@@ -1,5 +1,6 @@
-"""People through the companion plugin's bulk functions (issue 19) on the sandbox: a first sync creates, enrols
-and finds participants with local_lmsbridge_create_users / _enrol_users / _get_users, a row the site refuses fails
+"""People through the companion plugin's bulk functions (issue 19) on the sandbox: a first sync creates, enrols,
+finds and adds to cohorts participants with local_lmsbridge_create_users / _enrol_users / _get_users /
+_add_cohort_members, a row the site refuses fails
 alone with its file and line, and a service without those functions gets the same result through core's."""
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from lmsbridge.sandbox import Sandbox
 from lmsbridge.sync.run import run_sync
 from lmsbridge.sync.settings import SyncSettings
 
-CORE = {"core_user_create_users", "enrol_manual_enrol_users", "core_user_get_users_by_field"}
+CORE = {"core_user_create_users", "enrol_manual_enrol_users", "core_user_get_users_by_field",
+        "core_cohort_add_cohort_members"}
 
 
 def test_a_bad_row_fails_alone_and_the_rest_goes_in_bulk(tmp_path: Path) -> None:

@@ -123,6 +123,13 @@ $functions = [
         'type' => 'write',
         'capabilities' => 'enrol/manual:enrol, moodle/role:assign',
     ],
+    'local_lmsbridge_add_cohort_members' => [
+        'classname' => 'local_lmsbridge\external\add_cohort_members',
+        'description' => 'core_cohort_add_cohort_members with its look-ups and checks made once per call instead of '
+            . 'once per row.',
+        'type' => 'write',
+        'capabilities' => 'moodle/cohort:assign',
+    ],
     'local_lmsbridge_get_users' => [
         'classname' => 'local_lmsbridge\external\get_users',
         'description' => 'Accounts by idnumber, username, e-mail or id, many in one query (the fields a sync '

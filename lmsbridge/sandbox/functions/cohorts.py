@@ -100,7 +100,7 @@ def add_cohort_members(call: Call, members: list[dict[str, Any]]) -> dict[str, A
             warnings.append({"warningcode": "3", "message": f"record already exists: cohort({ct['type']}="
                                                             f"{ct['value']} {ut['type']}={ut['value']})"})
             continue
-        call.require("moodle/cohort:assign", "Assign cohort members")
+        call.require("moodle/cohort:assign", "Add and remove cohort members")
         store.execute("INSERT INTO cohort_members VALUES (?, ?, ?)", cohortid, userid, now())
     return {"warnings": warnings}
 
@@ -114,7 +114,7 @@ def delete_cohort_members(call: Call, members: list[dict[str, Any]]) -> None:
             raise MissingRecord("cohort")
         if not store.scalar("SELECT 1 FROM user WHERE id = ? AND deleted = 0", m["userid"]):
             raise MissingRecord("user")
-        call.require("moodle/cohort:assign", "Assign cohort members")
+        call.require("moodle/cohort:assign", "Add and remove cohort members")
         store.execute("DELETE FROM cohort_members WHERE cohortid = ? AND userid = ?", m["cohortid"], m["userid"])
     return None
 

@@ -56,6 +56,7 @@ BULK: dict[tuple[str, str], Callable[[list[dict[str, Any]]], Call[Any]]] = {
     ("enrolment", "enrol"): calls.plugin_enrol_users,
     ("enrolment", "reactivate"): calls.plugin_enrol_users,
     ("enrolment", "suspend"): calls.plugin_enrol_users,
+    ("cohort_member", "add"): calls.plugin_add_cohort_members,
 }
 
 HINTS: dict[tuple[str, str], str] = {

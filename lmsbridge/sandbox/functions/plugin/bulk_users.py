@@ -1,10 +1,11 @@
-"""local_lmsbridge_create_users, local_lmsbridge_enrol_users, local_lmsbridge_get_users: core's user creation,
-manual enrolment and user look-up done per call instead of per row (create_users.php, enrol_users.php,
-get_users.php).
+"""local_lmsbridge_create_users, local_lmsbridge_enrol_users, local_lmsbridge_get_users,
+local_lmsbridge_add_cohort_members: core's user creation, manual enrolment, user look-up and cohort membership
+done per call instead of per row (create_users.php, enrol_users.php, get_users.php, add_cohort_members.php).
 
 create_users checks each row as core_user_create_users does, in its order and words, and answers per row: a bad
 row is not created and the others are. The password is left to cron (the create_password preference), as the
-upload tool does. enrol_users has enrol_manual_enrol_users' contract exactly. get_users answers the fields a sync
+upload tool does. enrol_users has enrol_manual_enrol_users' contract exactly, add_cohort_members
+core_cohort_add_cohort_members'. get_users answers the fields a sync
 compares, every one, for a caller with moodle/user:viewalldetails and moodle/site:viewuseridentity.
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from lmsbridge.sandbox.errors import InvalidParameter
+from lmsbridge.sandbox.functions.cohorts import TYPE_VALUE
+from lmsbridge.sandbox.functions.cohorts import add_cohort_members as core_add_cohort_members
 from lmsbridge.sandbox.functions.enrol import enrol_users as core_enrol_users
 from lmsbridge.sandbox.functions.users import INTERNAL_AUTHS, _columns, _email_taken
 from lmsbridge.sandbox.params import ALPHA, AUTH_PLUGINS, BOOL, DEFAULT, INT, NOTAGS, OPTIONAL, RAW, TEXT, USERNAME
@@ -85,6 +88,12 @@ def create_users(call: Call, users: list[dict[str, Any]]) -> list[dict[str, Any]
     component=PLUGIN_COMPONENT)
 def enrol_users(call: Call, enrolments: list[dict[str, Any]]) -> None:
     return core_enrol_users(call, enrolments)  # the same checks and effect (the PHP's cost differs, not its result)
+
+
+@function("local_lmsbridge_add_cohort_members", {"members": Multiple(Single({
+    "cohorttype": TYPE_VALUE, "usertype": TYPE_VALUE}))}, write=True, rows="members", component=PLUGIN_COMPONENT)
+def add_cohort_members(call: Call, members: list[dict[str, Any]]) -> dict[str, Any]:
+    return core_add_cohort_members(call, members)  # the same checks, warnings and effect
 
 
 @function("local_lmsbridge_get_users", {"field": Value(ALPHA), "values": Multiple(Value(RAW))}, write=False,
