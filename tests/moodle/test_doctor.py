@@ -101,7 +101,7 @@ def test_older_plugin_without_the_bulk_functions_is_ready_with_a_note(shared, se
     code, out = doctor(server.url)
     assert code == 0 and "Ready" in out
     assert "  - local_lmsbridge_create_users" in out and "  - local_lmsbridge_get_users" in out
-    assert "row by row (a first sync takes about twice as long)" in out
+    assert "row by row (a first sync takes at least twice as long)" in out
 
 
 def test_invalid_token_and_disabled_web_services(shared, server: LoopbackServer) -> None:

@@ -49,8 +49,9 @@ FUNCTIONS: dict[tuple[str, str], Callable[[list[dict[str, Any]]], Call[Any]]] = 
 }
 
 # The companion plugin's bulk forms (issue 19), used when the token's service has them (plan.scope.bulk): the same
-# rows and effect, with the site's checks made once per call instead of per row; local_lmsbridge_create_users
-# answers per row (a bad row fails alone) and leaves passwords to cron, as Moodle's upload tool does.
+# rows, answers and effect, with the site's look-ups and checks made once per call instead of per row (also the
+# cohort members' warnings); local_lmsbridge_create_users answers per row (a bad row fails alone) and leaves
+# passwords to cron, as Moodle's upload tool does.
 BULK: dict[tuple[str, str], Callable[[list[dict[str, Any]]], Call[Any]]] = {
     ("user", "create"): calls.plugin_create_users,
     ("enrolment", "enrol"): calls.plugin_enrol_users,
