@@ -236,7 +236,6 @@ def welcomes(admin: MoodleClient, user: int) -> list[tuple[str, int]]:
                   "enrolcoursewelcomemessage")
 
 
-@pytest.mark.moodle
 def test_learners_enrolled_in_bulk_are_welcomed_and_their_sessions_told_as_core_does(
         site: Site, admin: MoodleClient, made: dict[str, Any]) -> None:
     """What the bulk functions do once per call instead of per row ends as core's per-row path: learners get the
