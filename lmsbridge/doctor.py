@@ -91,11 +91,10 @@ def check_site(info: SiteInfo, report: DoctorReport) -> None:
                                 "again")
         bulk = [f for f in PLUGIN_BULK_FUNCTIONS if f in report.missing_optional]
         if bulk:
-            report.notes.append(f"without {', '.join(bulk)} the sync creates, enrols, finds and adds to "
-                                "cohorts participants with core's functions, row by row (a first sync takes at "
-                                "least twice as long); if Moodle "
-                                "does not list them, the plugin is older than this lmsbridge: install the zip of "
-                                "`lmsbridge moodle-plugin` again")
+            report.notes.append(f"without {', '.join(bulk)} the sync creates, finds and enrols participants and "
+                                "adds them to cohorts with core's functions, row by row (a first sync takes at "
+                                "least twice as long); if Moodle does not list them, the plugin is older than this "
+                                "lmsbridge: install the zip of `lmsbridge moodle-plugin` again")
     if report.plugin_installed and not info.uploadfiles:
         report.problems.append("the token's service does not allow file uploads (needed for SCORM packages)")
         report.actions.append("tick 'Can upload files' in the token's external service (Site administration > "
