@@ -5,8 +5,8 @@ done per call instead of per row (create_users.php, enrol_users.php, get_users.p
 create_users checks each row as core_user_create_users does, in its order and words, and answers per row: a bad
 row is not created and the others are. The password is left to cron (the create_password preference), as the
 upload tool does. enrol_users has enrol_manual_enrol_users' contract exactly, add_cohort_members
-core_cohort_add_cohort_members'. get_users answers the fields a sync
-compares, every one, for a caller with moodle/user:viewalldetails and moodle/site:viewuseridentity.
+core_cohort_add_cohort_members'. get_users answers the fields a sync compares, every one, for a caller with
+moodle/user:viewalldetails and moodle/site:viewuseridentity.
 """
 
 from __future__ import annotations
