@@ -17,8 +17,8 @@
 namespace local_lmsbridge\local;
 
 /**
- * set_cache_flag() for many names of one flag type in two queries: core reads and writes each flag alone, which
- * is most of what a bulk enrolment costs after its inserts (mark_user_dirty() for every user).
+ * set_cache_flag() for many names of one flag type in two queries: core reads and writes each flag alone, two
+ * queries per user for a bulk enrolment's mark_user_dirty() or a bulk creation's preferences-changed flag.
  *
  * @package    local_lmsbridge
  * @copyright  2026 lmsbridge contributors
